@@ -1,0 +1,92 @@
+"""Every exception cqc-extract raises, in one tree.
+
+::
+
+    ExtractorError                  root: catch this to catch everything of ours
+    ├── UsageError                  the caller's mistake: bad flag, no such path, missing key (exit 2)
+    │   └── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
+    ├── DocumentError               one document could not be processed: becomes the record's `error`
+    │   ├── LoadError               the file could not be read as text
+    │   │   ├── EmptyDocument       zero bytes, or nothing but white space
+    │   │   ├── BinaryDocument      NUL bytes or not decodable as any supported text encoding
+    │   │   ├── DocumentTooLarge    over the size limit
+    │   │   └── UnreadableDocument  the OS refused (missing, permission, a directory, ...)
+    │   └── BackendError            the backend failed for this document (after its own retries)
+    │       ├── TransportError      the server could not be reached or kept refusing (429/5xx/timeouts)
+    │       └── InvalidAnswer       no valid answer after the allowed re-asks
+    └── InternalError               one of our own invariants broke (a bug: please report it)
+
+Document errors carry the document's ``source``; the pipeline turns them into a record's
+``error`` (``{"type": <class name>, "message": ...}``) and goes on with the other documents.
+Foreign exceptions (OS, openai, instructor, diskcache) are translated at the module that meets
+them and chained with ``raise ... from``.
+"""
+
+from __future__ import annotations
+
+
+class ExtractorError(Exception):
+    """Root of every exception raised by cqc-extract."""
+
+
+class UsageError(ExtractorError):
+    """The caller asked for something that cannot be done; the CLI exits with status 2."""
+
+
+class ConfigurationError(UsageError):
+    """A backend cannot be configured as asked (for example no API key and no base URL)."""
+
+
+class DocumentError(ExtractorError):
+    """One document could not be processed. Other documents are not affected."""
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        super().__init__(message)
+        self.source = source
+        self.message = message
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+
+class LoadError(DocumentError):
+    """The file could not be read as text."""
+
+
+class EmptyDocument(LoadError):
+    """The file has no bytes, or nothing but white space."""
+
+
+class BinaryDocument(LoadError):
+    """The file holds NUL bytes or is not text in any supported encoding."""
+
+
+class DocumentTooLarge(LoadError):
+    """The file is larger than the configured limit."""
+
+
+class UnreadableDocument(LoadError):
+    """The operating system refused to read the file."""
+
+
+class BackendError(DocumentError):
+    """The backend failed for this document after its own retries."""
+
+    def __init__(
+        self, message: str, *, source: str | None = None, backend: str | None = None
+    ) -> None:
+        super().__init__(message, source=source)
+        self.backend = backend
+
+
+class TransportError(BackendError):
+    """The model server could not be reached, or kept refusing, within the retry budget."""
+
+
+class InvalidAnswer(BackendError):
+    """The model gave no answer that passed validation within the allowed re-asks."""
+
+
+class InternalError(ExtractorError):
+    """One of cqc-extract's own invariants broke: a bug, not a user error."""
