@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 Rating = Literal["Outstanding", "Good", "Requires improvement", "Inadequate"]
 Kind = Literal["inspection", "review", "assessment"]

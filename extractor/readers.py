@@ -1,0 +1,335 @@
+"""Field readers: what a passage of a report says about one field of an event.
+
+Each reader takes a passage (a sentence, or two where the second leans on the first) and returns
+the value that passage states for its field, or ``None`` where it states none *in that role*.
+The rules backend applies them to the sentences of an event's block; the checker applies them
+to the quote given as evidence for a value, whoever produced it, and compares. Roles are part of
+reading: an overall rating is not read from a key question's rating, from a "last rating"
+sentence or from the old star scale; a count of people is not read from a capacity or a sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from .values import (
+    NUMBER_PATTERN,
+    RATING_RE,
+    first_date,
+    iter_dates,
+    normalize_rating,
+    parse_number,
+    partial_date_then_full,
+)
+
+_R = r"['‘’\"“”]?(?P<r>outstanding|good|requires?[\s-]+improvements?|requiring\s+improvement|inadequate)\b['‘’\"“”]?"
+_R1 = _R.replace("(?P<r>", "(?P<r1>")
+_R2 = _R.replace("(?P<r>", "(?P<r2>")
+_KQ = r"(?:safe|effective|caring|responsive|well[\s-]?led)"
+_SUBJ = (
+    r"(?:service|practice|home|hospital|location|trust|provider|agency|surgery|clinic|unit|"
+    r"centre|center|scheme|organisation|it)"
+)
+
+# Anything that makes a rating a key question's, a core service's or another scale's.
+_NOT_OVERALL_AFTER = re.compile(
+    rf"^\s*(?:for\s+(?:providing\s+|being\s+|the\s+)?{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
+    rf"in\s+(?:the\s+)?(?:key|{_KQ}|every|all|each|some|one|two|three|four|five)|service\b|"
+    rf"and\s+{_KQ}\b|(?:and\s+)?(?:in|for)\s+(?:the\s+)?{_KQ})",
+    re.IGNORECASE,
+)
+_NOT_OVERALL_BEFORE = re.compile(
+    rf"(?:\b{_KQ}\s*(?:\?|:)?\s*[–\-:]?\s*$|\bkey questions?\b[^.]*$|\bcore service[^.]*$|"
+    rf"\b(?:providing|provides|provide)\s+an?\s*$|\bstar\b[^.]*$|\bquality rating[^.]*$|"
+    rf"\bnot\s+(?:rated|yet\s+rated)\b[^.]*$|\brating\s+(?:of|for)\s+(?:the\s+)?{_KQ}\b[^.]*$|"
+    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
+    re.IGNORECASE,
+)
+_PREV_CUE = re.compile(
+    r"\b(?:last|previous|prior|earlier|initial|preceding)\b(?:\s+[\w-]+){0,3}?\s+"
+    r"(?:inspection|inspections|inspected|visit|report|rating|rated|assessment|assessed)\b|"
+    r"\bpreviously\b|\bre-?inspected\b|\blast\s+inspected\b|\binitially\s+inspected\b|"
+    r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b",
+    re.IGNORECASE,
+)
+
+_OVERALL_PATTERNS = [
+    # "has changed from requires improvement to good": the second is the new rating.
+    re.compile(
+        rf"\b(?:changed|improved|deteriorated|declined|dropped|moved|gone\s+(?:up|down)|went\s+"
+        rf"(?:up|down)|risen|fallen|increased|decreased)\s+from\s+{_R1}\s+to\s+{_R2}",
+        re.I,
+    ),
+    re.compile(rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
+               rf"remains|has\s+remained|has\s+been)\s+(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
+    re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
+    re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
+    re.compile(rf"\boverall,?\s+(?:the\s+{_SUBJ}\s+|this\s+{_SUBJ}\s+|it\s+)?(?:is|was|remains)\s+"
+               rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\boverall,?\s+we\s+(?:have\s+)?rated\s+[\w' &-]{{1,60}}?\s+as\s+{_R}", re.I),
+    re.compile(rf"\bwe\s+(?:have\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\b(?:the|this)\s+{_SUBJ}\s+(?:is|was|has\s+been|remains|continues\s+to\s+be)\s+"
+               rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\bremains?\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\bjudged\s+(?:the\s+)?[\w ]{{1,30}}?\s+to\s+be\s+{_R}\s+overall", re.I),
+    re.compile(rf"\b{_R}\s+overall\b", re.I),
+]
+_STAYED_SAME = re.compile(
+    rf"\brating\s+of\s+(?:this|the)\s+[\w ]{{1,30}}?\s+(?:stayed|remained)\s+the\s+same\b[^.]*?\.?\s*"
+    rf"we\s+rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
+    re.I | re.S,
+)
+_PREVIOUS_PATTERNS = [
+    re.compile(rf"\b(?:last|previous)\s+rating\s+(?:for|of)\s+(?:this|the)\s+[\w-]+\s+was\s+{_R}", re.I),
+    re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
+    re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
+    re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
+    re.compile(rf"\b{_R}\s+overall\b", re.I),
+    re.compile(rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
+               rf"had\s+been)\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\b(?:we\s+)?(?:had\s+)?(?:previously\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)"
+               rf"\s+(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\b(?:was|were|been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?{_R}", re.I),
+]
+_PUBLISHED = re.compile(r"\bpublished\b|\bpublication\b", re.I)
+
+
+def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
+    rating = normalize_rating(m.group(group))
+    if rating is None:
+        return None
+    before = passage[max(0, m.start(group) - 60) : m.start(group)]
+    after = passage[m.end(group) : m.end(group) + 40]
+    if _NOT_OVERALL_BEFORE.search(before):
+        return None
+    if _NOT_OVERALL_AFTER.match(after) and not re.match(r"^['’\"”]?\s+overall", after, re.I):
+        return None
+    return rating
+
+
+def is_previous_context(passage: str, upto: int | None = None) -> bool:
+    """True where ``passage`` (up to ``upto``) speaks of an earlier inspection."""
+    return bool(_PREV_CUE.search(passage, 0, len(passage) if upto is None else upto))
+
+
+def read_overall_rating(passage: str, *, previous_context: bool = False) -> tuple[str, int, int] | None:
+    """The overall rating this passage says the event awarded: (rating, start, end) of the word.
+
+    ``previous_context`` marks a passage that follows a sentence about an earlier inspection
+    (letter-style reports: "We carried out ... on 25 February 2016. The overall rating for the
+    practice was good."); then only "changed from X to Y" and "stayed the same" forms count.
+    """
+    m = _STAYED_SAME.search(passage)
+    if m and (r := _rating_ok(passage, m)):
+        return r, m.start("r"), m.end("r")
+    for i, pattern in enumerate(_OVERALL_PATTERNS):
+        for m in pattern.finditer(passage):
+            group = "r2" if i == 0 else "r"
+            if i != 0 and (previous_context or is_previous_context(passage, m.start(group))):
+                continue
+            r = _rating_ok(passage, m, group)
+            if r:
+                return r, m.start(group), m.end(group)
+    return None
+
+
+def read_previous_rating(passage: str, *, previous_context: bool = False) -> tuple[str, int, int] | None:
+    """The rating from before this event that the passage states (rating, start, end)."""
+    m = _OVERALL_PATTERNS[0].search(passage)
+    if m and (r := _rating_ok(passage, m, "r1")):
+        return r, m.start("r1"), m.end("r1")
+    m = _STAYED_SAME.search(passage)
+    if m and (r := _rating_ok(passage, m)):
+        return r, m.start("r"), m.end("r")
+    for i, pattern in enumerate(_PREVIOUS_PATTERNS):
+        for m in pattern.finditer(passage):
+            if i >= 2 and not (previous_context or is_previous_context(passage, m.start("r"))):
+                continue
+            if i < 2 and re.search(r"\bnot\s+rated\b", m.group(0), re.I):
+                continue
+            r = _rating_ok(passage, m)
+            if r:
+                return r, m.start("r"), m.end("r")
+    return None
+
+
+def read_previous_published(passage: str) -> tuple[dt.date, int, int] | None:
+    """The publication date of the previous report: a date after "published"."""
+    for p in _PUBLISHED.finditer(passage):
+        d = next(iter_dates(passage, p.end(), min(len(passage), p.end() + 40)), None)
+        if d is not None:
+            return d.first, d.start, d.end
+    return None
+
+
+# --- the event's date --------------------------------------------------------------------------
+
+_NOT_EVENT_DATE = re.compile(
+    r"\b(?:updated|published|publication|registered|registration|since|founded|opened|built|"
+    r"served|issued|notice\s+(?:was\s+)?served|warning\s+notice|born|last\s+updated)\b",
+    re.I,
+)
+
+
+def read_event_date(passage: str) -> tuple[dt.date, int, int] | None:
+    """The event's date as this passage gives it: the first day of its first date (range, list).
+
+    The passage is a headline ("Inspection carried out on 6, 7 August 2013", a bare date line,
+    "Report from 8 May 2025 assessment") or a sentence on when the inspection or assessment
+    took place. A date introduced as an update, a publication or a registration is not read.
+    """
+    d = first_date(passage)
+    partial = partial_date_then_full(passage)
+    if partial is not None and (d is None or partial.start < d.start):
+        d = partial
+    if d is None:
+        return None
+    if _NOT_EVENT_DATE.search(passage[max(0, d.start - 40) : d.start]):
+        return None
+    return d.first, d.start, d.end
+
+
+# --- people using the service ------------------------------------------------------------------
+
+_PEOPLE_NOUN = (
+    r"(?:(?:older|younger|adult|elderly|disabled|young|other)\s+)?(?:people|persons|residents|"
+    r"patients|adults|children|service\s+users|individuals|clients|men|women|customers|tenants)"
+)
+_PEOPLE_RE = re.compile(rf"\b(?P<n>{NUMBER_PATTERN})\s+{_PEOPLE_NOUN}\b", re.I)
+_ABOUT = r"(?:approximately\s+|around\s+|about\s+|some\s+|over\s+|nearly\s+|almost\s+)?"
+_USAGE_AFTER = re.compile(
+    r"^\s*,?\s*(?:who\s+|that\s+)?(?:were\s+|are\s+|was\s+|is\s+|currently\s+|had\s+been\s+|"
+    r"being\s+)*(?:using|used|use|receiving|received|in\s+receipt|living|lived|live|staying|"
+    r"resident|accommodated|supported\s+by|cared\s+for\s+by|registered\s+with|on\s+the\s+"
+    r"(?:books|caseload)|in\s+(?:their|the)\s+care)\b",
+    re.I,
+)
+_USAGE_BEFORE = re.compile(
+    rf"(?:\b(?:support|care|services?|treatment|help|assistance|personal\s+care)\s+(?:and\s+\w+\s+)?"
+    rf"(?:to|for)|\b(?:supporting|supports|caring\s+for|cares\s+for|looking\s+after|treated|"
+    rf"treating|accommodating|there\s+(?:were|are|was))|\bused\s+by)\s+{_ABOUT}$",
+    re.I,
+)
+_AT_THE_TIME = re.compile(r"\b(?:at\s+the\s+time|on\s+the\s+day|currently|at\s+present)\b", re.I)
+_CAPACITY_BEFORE = re.compile(
+    r"(?:\bup\s+to|\bmaximum(?:\s+of)?|\bmax\.?|\baccommodat\w*(?:\s+for)?|\bcapacity\s+(?:of|for)"
+    r"|\bcan\s+(?:\w+\s+){0,3}?|\bcould\s+(?:\w+\s+){0,3}?|\bplaces\s+for|\bbeds?\s+for|"
+    r"\bdesigned\s+for|\bfor\s+a\s+total\s+of)\s*$|\bregistered\s+(?:to|for)\b[^.;]{0,40}$",
+    re.I,
+)
+_SAMPLE_BEFORE = re.compile(
+    r"\b(?:spoke|spoken|speak|speaking|talked|talk|met|meet|looked|reviewed|review|sampled|"
+    r"observed|observe|tracked|asked|interviewed|visited|contacted|surveyed|feedback|"
+    r"records?\s+(?:of|for)|files?\s+(?:of|for)|plans?\s+(?:of|for))\b[^.;]{0,150}$",
+    re.I,
+)
+_CAPACITY_AFTER = re.compile(r"^\s*(?:beds?|places?|bedrooms?|rooms?)\b", re.I)
+_PART_AFTER = re.compile(
+    r"^[^.;]{0,25}?\b(?:in\s+(?:one|each|the\s+other|the\s+main)|upstairs|downstairs|on\s+the\s+"
+    r"(?:ground|first|second|top)\s+floor|in\s+(?:one|the)\s+(?:unit|wing|house|bungalow))\b",
+    re.I,
+)
+_SAMPLE_AFTER = re.compile(
+    r"^[^.;]{0,60}?\b(?:we\s+(?:spoke|talked|met|looked)|told\s+us|said|commented|spoke|provided\s+"
+    r"feedback|gave\s+feedback|completed|responded|returned)\b",
+    re.I,
+)
+_PERIOD = re.compile(r"\b(?:per|a|each|every)\s+(?:year|month|week|day|annum)\b|\bin\s+(?:19|20)\d\d\b|"
+                     r"\bannually\b|\bover\s+the\s+(?:last|past)\b", re.I)
+
+
+def read_people(passage: str) -> tuple[int, int, int] | None:
+    """How many people were using the service, as this passage states it (n, start, end).
+
+    A capacity ("registered to provide care for up to 60 people"), a sample ("we spoke with
+    10 people"), a yearly figure, or one part of a total ("18 people in one unit") is not read.
+    """
+    if _PERIOD.search(passage):
+        return None
+    for m in _PEOPLE_RE.finditer(passage):
+        n = parse_number(m.group("n"))
+        if n is None or n == 0 or n > 100000:
+            continue
+        before = passage[max(0, m.start() - 160) : m.start()]
+        after = passage[m.end() : m.end() + 80]
+        if _CAPACITY_BEFORE.search(before[-80:]) or _CAPACITY_AFTER.match(after):
+            continue
+        if _SAMPLE_BEFORE.search(before) or _SAMPLE_AFTER.match(after):
+            continue
+        if _PART_AFTER.match(after):
+            return None
+        if _USAGE_AFTER.match(after) or _USAGE_BEFORE.search(before) or _AT_THE_TIME.search(passage):
+            return n, m.start("n"), m.end("n")
+    return None
+
+
+# --- announced ---------------------------------------------------------------------------------
+
+_ANNOUNCED_TRUE = re.compile(
+    r"(?<!un)(?<!un-)\bannounced\b(?!\s+(?:its|their|that|plans?|changes?))|"
+    r"\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
+    r"\b(?:short|\d+\s+hours?['’]?|\w+\s+hours?['’]?|\w+\s+(?:working\s+)?days?['’]?)\s+notice\b|"
+    r"\bnotice\s+of\s+(?:the\s+|our\s+|this\s+)?(?:inspection|visit|assessment)\s+(?:was\s+)?given\b|"
+    r"\bwe\s+(?:told|informed|notified|contacted)\s+the\s+(?:provider|registered\s+manager|manager|service)"
+    r"\b[^.]{0,80}\b(?:before|in\s+advance|prior\s+to|ahead\s+of)\b",
+    re.I,
+)
+_NOT_NOTICE = re.compile(
+    r"\b(?:warning|requirement|enforcement|penalty|proposal|decision|urgent)\s+notices?\b|"
+    r"\bnotices?\s+of\s+(?:proposal|decision)\b|\bserved\b",
+    re.I,
+)
+_ANNOUNCED_FALSE = re.compile(
+    r"\bun-?announced\b|\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
+    r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b",
+    re.I,
+)
+#: One part of the event unannounced, another not (or not said): the event is mixed.
+_PART_NOTICE = re.compile(
+    r"\b(?:first|second|one|1st)\s+day\b[^.]{0,50}\bun-?announced\b|\bun-?announced\s+on\s+the\s+"
+    r"(?:first|second)\s+day\b|\b(?:also|further|additional|follow[\s-]?up)\b[^.]{0,40}\bun-?announced"
+    r"\b|\bun-?announced\s+(?:follow[\s-]?up\s+)?visits\b|\bannounced\s+part\b|\bun-?announced\s+part\b",
+    re.I,
+)
+_ANNOUNCE_SUBJECT = re.compile(
+    r"\b(?:inspection|visit|visits|inspected|inspect|assessment|we|site)\b", re.I
+)
+_PROVIDER_CHECKS = re.compile(r"\b(?:spot[\s-]?checks?|checks?\s+on\s+staff|supervisions?)\b", re.I)
+
+MIXED = "mixed"
+
+
+def read_announced(passage: str) -> tuple[bool, int, int] | None:
+    """Whether this passage says the inspection was announced (True) or not (False).
+
+    A passage that says both ("an announced visit on 7 June and an unannounced visit on
+    16 June"), or that only one part of the event was unannounced, gives nothing: see
+    :func:`mixed_notice`.
+    """
+    if not _ANNOUNCE_SUBJECT.search(passage) or _PROVIDER_CHECKS.search(passage):
+        return None
+    if _PART_NOTICE.search(passage):
+        return None
+    t = next((m for m in _ANNOUNCED_TRUE.finditer(passage) if not _NOT_NOTICE.search(
+        passage, max(0, m.start() - 30), min(len(passage), m.end() + 20))), None)
+    f = _ANNOUNCED_FALSE.search(passage)
+    if t and f:
+        return None
+    if f:
+        return False, f.start(), f.end()
+    if t:
+        return True, t.start(), t.end()
+    return None
+
+
+def mixed_notice(passage: str) -> bool:
+    """The passage says one part of the event was unannounced and another part was not."""
+    has_t = bool(_ANNOUNCED_TRUE.search(passage))
+    has_f = bool(_ANNOUNCED_FALSE.search(passage))
+    return bool(_PART_NOTICE.search(passage)) or (has_t and has_f)
+
+
+def mentions_rating(passage: str) -> bool:
+    return bool(RATING_RE.search(passage))

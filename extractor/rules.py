@@ -1,0 +1,519 @@
+"""The rules backend: no key, no network. The default, and the baseline for model output.
+
+How a page is read:
+
+1. **Events.** An event starts at a headline: "Inspection carried out on <date>", "Review
+   carried out on <date>", "Report from <date> assessment", a bare date line followed by a
+   "During ..." line, or a "During a routine inspection" / "During an assessment under our new
+   approach" / "During a monthly review of our data" line whose headline was cut off. The
+   event's block runs to the next event's start. A page with no headline that describes one
+   particular inspection (single-inspection pages, letters, excerpts) is one event; a page that
+   describes none (guidance, news) has no events.
+2. **Fields.** Each field is read from the sentences of the event's own block by the readers
+   in :mod:`extractor.readers`, the same ones the checker uses to re-read a quote. The sentence
+   (or two, where the second leans on the first) is the evidence.
+3. **The page header** (above the first event) gives ``current_rating`` ("Overall: Good").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .backends import Backend, Extraction
+from .document import Document
+from .models import Event, Evidence, Kind
+from .readers import (
+    is_previous_context,
+    mixed_notice,
+    read_announced,
+    read_event_date,
+    read_overall_rating,
+    read_people,
+    read_previous_published,
+    read_previous_rating,
+)
+from .values import RATING_RE, iter_dates, normalize_rating
+
+T = TypeVar("T")
+
+# --- sentences ---------------------------------------------------------------------------------
+
+_SENT_END = re.compile(
+    r"(?<=[.!?])[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9])|[ \t]*\n\s*|[ \t]+\|[ \t]+"
+)
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans of ``text[start:end]``: lines, split further at sentence ends."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in _SENT_END.finditer(text, start, end):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < end:
+        spans.append((pos, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+# --- events ------------------------------------------------------------------------------------
+
+_DATE_WORDS = r"[\w ,&–\-/]+?"
+_HEADLINE_RE = re.compile(
+    rf"^[ \t]*(?P<kind>Inspection|Review|Assessment|Focused inspection|Responsive inspection)"
+    rf"\s+carried\s+out\s+on\s+(?P<date>{_DATE_WORDS})[ \t]*$",
+    re.I | re.M,
+)
+_REPORT_FROM_RE = re.compile(
+    rf"^[ \t\-•]*Report\s+from\s+(?P<date>{_DATE_WORDS})\s+assessment[ \t]*$", re.I | re.M
+)
+_OLD_HEADLINE_RE = re.compile(
+    rf"^[ \t]*(?:(?:Un)?announced\s+)?(?:Key\s+|Random\s+|Thematic\s+)?Inspection\s+(?:on\s+)?"
+    rf"(?P<date>{_DATE_WORDS})(?:\s+for\s+[^\n]+)?[ \t]*$",
+    re.I | re.M,
+)
+_DURING_RE = re.compile(
+    r"^[ \t]*During\s+(?:a|an)\s+(?P<what>(?:routine\s+|comprehensive\s+|focused\s+|responsive\s+)?"
+    r"(?:inspection|assessment|(?:monthly\s+|annual\s+|desk[\s-]?based\s+)?review)\b[^\n.]{0,120})"
+    r"[ \t]*$",
+    re.I | re.M,
+)
+_BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
+
+
+@dataclass
+class _Start:
+    start: int  # where the event's block begins
+    kind: Kind
+    date: tuple[dt.date, int, int] | None  # headline date and the headline's span
+    headline: tuple[int, int] | None
+
+
+def _kind_of(words: str) -> Kind:
+    w = words.lower()
+    if "review" in w and "inspection" not in w:
+        return "review"
+    if "assessment" in w:
+        return "assessment"
+    return "inspection"
+
+
+def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
+    """A line that is nothing but a date (or list or range of dates)."""
+    dates = list(iter_dates(text, start, end))
+    if len(dates) != 1:
+        return None
+    d = dates[0]
+    if text[start:d.start].strip() or text[d.end:end].strip(" \t.,"):
+        return None
+    return d.first, start, end
+
+
+def _next_line(text: str, pos: int) -> tuple[int, int] | None:
+    """The next non-blank line starting at or after ``pos``."""
+    for m in re.finditer(r"[^\n]*", text[pos:]):
+        if m.group(0).strip():
+            return pos + m.start(), pos + m.end()
+    return None
+
+
+def find_event_starts(text: str) -> list[_Start]:
+    starts: list[_Start] = []
+    claimed: set[int] = set()  # During lines already tied to a headline
+
+    def add_headline(line_start: int, line_end: int, kind: Kind | None) -> None:
+        d = read_event_date(text[line_start:line_end])
+        date = (d[0], line_start, line_end) if d else None
+        nxt = _next_line(text, line_end)
+        during = _DURING_RE.match(text, nxt[0]) if nxt else None
+        if during and nxt and during.end() <= nxt[1] + 1:
+            claimed.add(during.start())
+            kind = kind or _kind_of(during.group("what"))
+        starts.append(_Start(line_start, kind or "inspection", date, (line_start, line_end)))
+
+    for m in _HEADLINE_RE.finditer(text):
+        add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
+    for m in _REPORT_FROM_RE.finditer(text):
+        add_headline(m.start(), m.end(), "assessment")
+    for m in _BARE_DATE_LINE_RE.finditer(text):
+        if _line_date(text, m.start(), m.end()) is None:
+            continue
+        nxt = _next_line(text, m.end())
+        if nxt and _DURING_RE.match(text, nxt[0]):
+            add_headline(m.start(), m.end(), None)
+    if not starts:
+        for m in _OLD_HEADLINE_RE.finditer(text):
+            if read_event_date(m.group(0)):
+                add_headline(m.start(), m.end(), "inspection")
+    for m in _DURING_RE.finditer(text):
+        if m.start() not in claimed:
+            starts.append(_Start(m.start(), _kind_of(m.group("what")), None, None))
+    starts.sort(key=lambda s: s.start)
+    # The same event announced twice (page header "Inspection carried out on 8 January 2013"
+    # repeated by an overview headline) is one event.
+    merged: list[_Start] = []
+    for s in starts:
+        if merged and s.date and merged[-1].date and s.date[0] == merged[-1].date[0]:
+            between = text[merged[-1].start : s.start]
+            if len(between) < 400 and not _DURING_RE.search(between):
+                continue
+        merged.append(s)
+    return merged
+
+
+# --- does a page without headlines describe one inspection? ----------------------------------
+
+_SPECIFIC = re.compile(
+    r"\b(?:we\s+(?:inspected|found|saw|spoke|looked|observed|reviewed|visited|carried\s+out|"
+    r"undertook|checked|asked|talked|met|identified|received|examined|completed|rated|gave|"
+    r"conducted)|people\s+(?:told|said)|(?:this|our|the)\s+(?:inspection|assessment|visit)|"
+    r"inspection\s+(?:report|team|activity|took\s+place)|at\s+the\s+time\s+of|key\s+inspection|"
+    r"during\s+(?:our|the|this)\s+(?:inspection|visit|assessment)|"
+    r"(?:inspection|assessment)\s+outcome|date\s+of\s+(?:inspection|assessment)|"
+    r"found\s+(?:this|the)\s+\w+\s+to\s+be|the\s+inspector\s+found|we\s+were\s+inspected|"
+    r"(?:the|this|our)\s+report\s+(?:gave|judged|found|rated|highlighted))",
+    re.I,
+)
+_GENERIC = re.compile(
+    r"\b(?:we\s+will|will\s+be|you\s+can|you\s+will|what\s+to\s+expect|we\s+rate\s+most|"
+    r"page\s+last\s+updated|the\s+practices\s+that\s+we\s+have\s+reported|"
+    r"published\s+reports\s+on|how\s+we\s+(?:publish|inspect|rate)|our\s+(?:target|inspectors)\b|"
+    r"wherever\s+possible|this\s+information\s+will)",
+    re.I,
+)
+
+
+def describes_an_inspection(text: str) -> bool:
+    """Whether a page without headlines is about one particular inspection or assessment."""
+    specific = len(_SPECIFIC.findall(text))
+    generic = len(_GENERIC.findall(text))
+    return specific >= 1 and specific > generic
+
+
+def _page_kind(text: str) -> Kind:
+    if re.search(r"\bassessment\s+under\s+our\s+new\s+approach|\bdate\s+of\s+assessments?\b|"
+                 r"\breport\s+from\s+.{4,30}\s+assessment|\bquality\s+statements?\b", text, re.I):
+        return "assessment"
+    if re.search(r"\breview\s+of\s+(?:the\s+)?(?:our\s+)?data\b", text, re.I) and not re.search(
+        r"\binspection\b", text, re.I
+    ):
+        return "review"
+    return "inspection"
+
+
+# --- the event's date when there is no headline ------------------------------------------------
+
+_ACTIVITY = re.compile(
+    r"\b(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment|visit)s?(?:\s+visit)?|"
+    r"(?:inspection|assessment)s?\s+(?:site\s+visit\s+)?activity\s+(?:started|began|took)|"
+    r"(?:inspection|assessment|visit)s?\s+(?:(?:that|which)\s+)?(?:took\s+place|was\s+(?:carried\s+out|undertaken|"
+    r"completed|conducted)|commenced|started|began)|"
+    r"(?:assessment|inspection)s?\s+(?:were|was)\s+from|"
+    r"we\s+(?:carried\s+out|undertook|conducted|completed|made|did)\s+(?:an?|this|the|our|a\s+further)"
+    r"\b[^.]{0,120}?\b(?:inspection|visit|assessment)|"
+    r"we\s+inspected\b|we\s+visited\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
+    r"this\s+inspection\s+was\s+carried\s+out|inspection\s+was\s+carried\s+out|"
+    r"(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
+    r"date\s*:|inspection\s+on\b)",
+    re.I,
+)
+_THIS_ONE = re.compile(
+    r"\b(?:this|the)\s+(?:focused\s+|follow[\s-]?up\s+|desk[\s-]?top\s+|comprehensive\s+)?"
+    r"(?:inspection|assessment|visit)\s+(?:was|took|of|on)\b|\bfollow[\s-]?up\b|\bto\s+confirm\b|"
+    r"\bto\s+check\s+that\b|\bfocused\s+inspection\b|\bthis\s+inspection\b",
+    re.I,
+)
+_BACK_REFERENCE = re.compile(
+    r"^\s*(?:The\s+overall\s+rating\s+for\s+the\s+\w+\s+was\b|A\s+breach\b|(?:However,?\s+)?a\s+breach"
+    r"|After\s+(?:the|that|this)\b|Following\s+(?:the|that|this)\s+inspection\b|The\s+full\s+"
+    r"(?:comprehensive\s+)?reports?\s+on\b|At\s+that\s+inspection\b)",
+    re.I,
+)
+
+
+_NOW = re.compile(r"\b(?:now|this\s+inspection|at\s+this|currently|this\s+assessment)\b", re.I)
+_PREV_LEAD = re.compile(
+    r"(?:\W*\w+){0,4}?\W*\b(?:last|previous|prior|earlier|initial)\b(?:\s+[\w-]+){0,3}?\s+"
+    r"(?:inspection|visit|report|assessment)\b",
+    re.I,
+)
+
+
+_WHEN_RATED = re.compile(
+    r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"
+    r"(?:\w+\s+)?(?:rated|found|identified)\b|\bwhen\s+we\s+(?:rated|found|identified)\b",
+    re.I,
+)
+
+
+@dataclass
+class _Block:
+    text: str
+    start: int
+    end: int
+    sentences: list[tuple[int, int]]
+    #: Sentences about an earlier inspection (letters: "We carried out ... on 25 February 2016.")
+    earlier: set[int]
+
+    def leans_back(self, i: int) -> bool:
+        """Sentence ``i`` follows one about an earlier inspection and reads as its sequel
+        ("The last comprehensive inspection was in July 2021. The location was rated as
+        inadequate overall.")."""
+        if i == 0 or _NOW.search(self.text, *self.sentences[i]):
+            return False
+        if (i - 1) in self.earlier:
+            return True
+        s, e = self.sentences[i - 1]
+        return bool(_PREV_LEAD.match(self.text, s, e))
+
+    def passage(self, i: int) -> tuple[str, int, int, bool]:
+        """Sentence ``i`` as (text, start, end, leans on an earlier-inspection sentence)."""
+        s, e = self.sentences[i]
+        return self.text[s:e], s, e, self.leans_back(i)
+
+
+def _earlier_sentences(text: str, sents: list[tuple[int, int]], event_date: dt.date | None) -> set[int]:
+    """Sentences that describe an inspection other than the event's own, earlier one."""
+    earlier: set[int] = set()
+    for i, (s, e) in enumerate(sents):
+        sentence = text[s:e]
+        if not _ACTIVITY.search(sentence):
+            continue
+        d = read_event_date(sentence)
+        if d is None or _DATE_LABEL.match(sentence):
+            continue
+        nxt = text[sents[i + 1][0] : sents[i + 1][1]] if i + 1 < len(sents) else ""
+        if event_date is not None:
+            if d[0] < event_date and not _THIS_ONE.search(sentence):
+                earlier.add(i)
+        elif (
+            _BACK_REFERENCE.match(nxt)
+            or _WHEN_RATED.search(sentence)
+            or is_previous_context(sentence, d[1])
+        ):
+            earlier.add(i)
+    return earlier
+
+
+_DATE_LABEL = re.compile(
+    r"^\W*(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visit)?|(?:last|latest)\s+"
+    r"inspection|inspection\s+date|date\s+of\s+visit)\s*:",
+    re.I,
+)
+
+
+def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
+    best: tuple[int, int, dt.date, Evidence] | None = None
+    for i, (s, e) in enumerate(block.sentences):
+        sentence = block.text[s:e]
+        m = _ACTIVITY.search(sentence)
+        if not m or i in block.earlier:
+            continue
+        d = read_event_date(sentence)
+        label = bool(_DATE_LABEL.match(sentence))
+        if d is None or d[1] < m.start() - 60 or (is_previous_context(sentence, d[1]) and not label):
+            continue
+        score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
+        if best is None or score > best[0]:
+            best = (score, i, d[0], Evidence.at(block.text, s, e))
+    return (best[2], best[3]) if best else None
+
+
+# --- fields ------------------------------------------------------------------------------------
+
+
+def _first(
+    block: _Block,
+    reader: Callable[[str, bool], T | None],
+    *,
+    skip_earlier: bool = False,
+    pairs: bool = False,
+) -> tuple[T, Evidence] | None:
+    """The first sentence of the block that states a value; with ``pairs``, a sentence read
+    together with the one before it also counts ("Our rating of this service stayed the
+    same. We rated it as inadequate")."""
+    for i in range(len(block.sentences)):
+        if skip_earlier and i in block.earlier:
+            continue
+        passage, s, e, after_earlier = block.passage(i)
+        value = reader(passage, after_earlier)
+        if value is not None:
+            if after_earlier:  # the quote carries the sentence it leans on
+                s = block.sentences[i - 1][0]
+            return value, Evidence.at(block.text, s, e)
+        if pairs and i > 0:
+            s = block.sentences[i - 1][0]
+            value = reader(block.text[s:e], False)
+            if value is not None:
+                return value, Evidence.at(block.text, s, e)
+    return None
+
+
+def _overall(p: str, after_earlier: bool) -> str | None:
+    r = read_overall_rating(p, previous_context=after_earlier)
+    return r[0] if r else None
+
+
+def _previous(p: str, after_earlier: bool) -> str | None:
+    r = read_previous_rating(p, previous_context=after_earlier)
+    return r[0] if r else None
+
+
+def _people(p: str, _: bool) -> int | None:
+    r = read_people(p)
+    return r[0] if r else None
+
+
+def _announced(p: str, _: bool) -> bool | None:
+    r = read_announced(p)
+    return r[0] if r else None
+
+
+def _announced_in_block(block: _Block) -> tuple[bool, Evidence] | None:
+    """The block's notice statements; both kinds (an announced and an unannounced part): None."""
+    found: list[tuple[bool, Evidence]] = []
+    for i in range(len(block.sentences)):
+        if i in block.earlier:
+            continue
+        passage, s, e, _ = block.passage(i)
+        if mixed_notice(passage):
+            return None
+        r = read_announced(passage)
+        if r is not None and not is_previous_context(passage, r[1]):
+            found.append((r[0], Evidence.at(block.text, s, e)))
+    if not found or len({v for v, _ in found}) > 1:
+        return None
+    return found[0]
+
+
+def _event_from_block(block: _Block, start: _Start) -> Event:
+    values: dict[str, Any] = {"kind": start.kind}
+    evidence: dict[str, Evidence] = {}
+    if start.date is not None and start.headline is not None:
+        values["date"] = start.date[0]
+        evidence["date"] = Evidence.at(block.text, *start.headline)
+    elif start.headline is None:
+        got = _date_without_headline(block)
+        if got:
+            values["date"], evidence["date"] = got
+    finders: list[tuple[str, Callable[[_Block], tuple[Any, Evidence] | None]]] = [
+        ("overall_rating", lambda b: _first(b, _overall, skip_earlier=True)),
+        ("previous_rating", lambda b: _first(b, _previous, pairs=True)),
+        ("people_using_service", lambda b: _first(b, _people, skip_earlier=True)),
+        ("announced", _announced_in_block),
+    ]
+    for name, find in finders:
+        got = find(block)
+        if got is not None:
+            values[name], evidence[name] = got
+    if "previous_rating" in evidence:
+        quote = evidence["previous_rating"]
+        pub = read_previous_published(quote.quote)
+        if pub:
+            values["previous_rating_published"] = pub[0]
+            evidence["previous_rating_published"] = quote
+    if values["kind"] == "review":  # a desk review awards no rating
+        for name in ("overall_rating", "previous_rating", "previous_rating_published"):
+            values.pop(name, None)
+            evidence.pop(name, None)  # type: ignore[misc]
+    return Event(**values, evidence=evidence)
+
+
+# --- the page header ---------------------------------------------------------------------------
+
+_OVERALL_HEADER = re.compile(r"^[ \t]*Overall\s*:\s*(?P<r>[A-Za-z ]+?)(?:\s+read\s+more\b[^\n]*)?[ \t]*$", re.M)
+_NAME_RATING_LINE = re.compile(
+    r"^[ \t]*(?P<name>(?:Provider:\s*)?[A-Z][^\n.!?:]{2,80}?)\s+(?P<r>Outstanding|Good|Requires improvement|"
+    r"Inadequate)[ \t]*$",
+    re.M | re.I,
+)
+
+
+_SUMMARY_RATING = re.compile(
+    r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*(?P<r>Outstanding|Good|Requires improvement|"
+    r"Inadequate)[ \t]*$",
+    re.M | re.I,
+)
+
+
+def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
+    m = _SUMMARY_RATING.search(text, 0, min(len(text), 1500))
+    if m:
+        r = normalize_rating(m.group("r"))
+        if r:
+            return r, Evidence.at(text, m.start(), m.end())
+    for m in _OVERALL_HEADER.finditer(text, 0, header_end):
+        r = normalize_rating(m.group("r"))
+        if r:
+            return r, Evidence.at(text, m.start(), m.end())
+    for m in _NAME_RATING_LINE.finditer(text, 0, min(header_end, 600)):
+        name = m.group("name")
+        if re.search(r"\b(?:rating|rated|overall|summary|safe|effective|caring|responsive|led)\b", name, re.I):
+            continue
+        r = normalize_rating(m.group("r"))
+        if r:
+            return r, Evidence.at(text, m.start(), m.end())
+    return None
+
+
+_HEADER_END = re.compile(
+    r"^[ \t]*(?:All\s+Inspections|Inspection\s+Summary|Latest\s+inspection\s+summary|"
+    r"Background\s+to\s+this\s+inspection|Overall\s+summary|Reports)\b",
+    re.I | re.M,
+)
+
+
+def extract_events(doc: Document) -> Extraction:
+    """Extract a document's events with the rules. Pure: no I/O."""
+    text = doc.text
+    starts = find_event_starts(text)
+    if not starts and describes_an_inspection(text):
+        starts = [_Start(0, _page_kind(text), None, None)]
+    header_end = starts[0].start if starts and starts[0].start > 0 else len(text)
+    h = _HEADER_END.search(text)
+    if h:
+        header_end = min(header_end, h.start())
+    events = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1].start if i + 1 < len(starts) else len(text)
+        block_start = start.start if start.headline is not None or i > 0 else 0
+        sents = split_sentences(text, block_start, end)
+        event_date = start.date[0] if start.date else None
+        block = _Block(text, block_start, end, sents, _earlier_sentences(text, sents, event_date))
+        events.append(_event_from_block(block, start))
+    current = _current_rating(text, header_end)
+    return Extraction(
+        events=events,
+        current_rating=current[0] if current else None,  # type: ignore[arg-type]
+        current_rating_evidence=current[1] if current else None,
+    )
+
+
+class RulesBackend(Backend):
+    """Hand-written rules over the page's structure and wording (see the module docstring)."""
+
+    name = "rules"
+
+    def __init__(self, **options: Any) -> None:
+        if options:
+            raise TypeError(f"the rules backend takes no options, got {sorted(options)}")
+
+    def extract(self, doc: Document) -> Extraction:
+        return extract_events(doc)
+
+
+__all__ = ["RulesBackend", "describes_an_inspection", "extract_events", "find_event_starts", "split_sentences"]
+_ = RATING_RE
