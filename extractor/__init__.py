@@ -1,1 +1,95 @@
-"""cqc-extract."""
+"""cqc-extract: CQC inspection report pages into structured, evidence-checked data.
+
+The library behind the ``cqc-extract`` command line::
+
+    from extractor import RulesBackend, extract_document
+
+    record = extract_document("seeds/000_5a6e1a8d91a200b5.txt", RulesBackend())
+    for event in record.events:
+        print(event.kind, event.date, event.overall_rating, event.evidence["date"].quote)
+"""
+
+from __future__ import annotations
+
+from .backends import Backend, Extraction, backend_names, get_backend, register_backend
+from .checker import CODES, check_record, has_errors
+from .document import Document
+from .errors import (
+    BackendError,
+    BinaryDocument,
+    ConfigurationError,
+    DocumentError,
+    DocumentTooLarge,
+    EmptyDocument,
+    ExtractorError,
+    InternalError,
+    InvalidAnswer,
+    LoadError,
+    TransportError,
+    UnreadableDocument,
+    UsageError,
+)
+from .evaluate import compare, evaluate, load_gold_dir, load_records
+from .loading import html_to_text, iter_input_paths, load_document, read_text
+from .models import (
+    SCHEMA_VERSION,
+    ErrorInfo,
+    Event,
+    Evidence,
+    Gold,
+    Issue,
+    Record,
+    Usage,
+    record_json_schema,
+)
+from .pipeline import aextract_document, extract_document, run_extraction
+from .rules import RulesBackend
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CODES",
+    "SCHEMA_VERSION",
+    "Backend",
+    "BackendError",
+    "BinaryDocument",
+    "ConfigurationError",
+    "Document",
+    "DocumentError",
+    "DocumentTooLarge",
+    "EmptyDocument",
+    "ErrorInfo",
+    "Event",
+    "Evidence",
+    "Extraction",
+    "ExtractorError",
+    "Gold",
+    "InternalError",
+    "InvalidAnswer",
+    "Issue",
+    "LoadError",
+    "Record",
+    "RulesBackend",
+    "TransportError",
+    "UnreadableDocument",
+    "Usage",
+    "UsageError",
+    "__version__",
+    "aextract_document",
+    "backend_names",
+    "check_record",
+    "compare",
+    "evaluate",
+    "extract_document",
+    "get_backend",
+    "has_errors",
+    "html_to_text",
+    "iter_input_paths",
+    "load_document",
+    "load_gold_dir",
+    "load_records",
+    "read_text",
+    "record_json_schema",
+    "register_backend",
+    "run_extraction",
+]

@@ -51,7 +51,10 @@ class DocumentError(ExtractorError):
 
 
 class LoadError(DocumentError):
-    """The file could not be read as text."""
+    """The file could not be read as text. ``sha256`` is the digest of its bytes where they
+    could be read (so the record still carries it), else None."""
+
+    sha256: str | None = None
 
 
 class EmptyDocument(LoadError):

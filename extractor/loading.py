@@ -6,7 +6,7 @@ that is all (line endings and every other character are kept). HTML pages are th
 their ``text`` is the page's *visible text* (see :func:`html_to_text`), and offsets refer to it.
 
 Every failure is a :class:`~extractor.errors.LoadError` subclass with ``source`` set and an
-extra ``sha256`` attribute: the hex digest of the file's bytes when they were read, else
+``sha256`` attribute: the hex digest of the file's bytes when they were read, else
 ``None``, so that the caller can still record the digest of a document it could not use.
 """
 
@@ -74,8 +74,7 @@ _E = TypeVar("_E", bound=LoadError)
 def _load_error(cls: type[_E], message: str, source: str, sha256: str | None) -> _E:
     """An exception of ``cls`` carrying ``source`` and a ``sha256`` attribute."""
     err = cls(message, source=source)
-    # LoadError does not declare ``sha256``; set it on the instance (see the module docstring).
-    setattr(err, "sha256", sha256)  # noqa: B010
+    err.sha256 = sha256
     return err
 
 

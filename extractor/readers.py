@@ -61,17 +61,29 @@ _OVERALL_PATTERNS = [
         rf"(?:up|down)|risen|fallen|increased|decreased)\s+from\s+{_R1}\s+to\s+{_R2}",
         re.I,
     ),
-    re.compile(rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
-               rf"remains|has\s+remained|has\s+been)\s+(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
+        rf"remains|has\s+remained|has\s+been)\s+(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
-    re.compile(rf"\boverall,?\s+(?:the\s+{_SUBJ}\s+|this\s+{_SUBJ}\s+|it\s+)?(?:is|was|remains)\s+"
-               rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\boverall,?\s+(?:the\s+{_SUBJ}\s+|this\s+{_SUBJ}\s+|it\s+)?(?:is|was|remains)\s+"
+        rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\boverall,?\s+we\s+(?:have\s+)?rated\s+[\w' &-]{{1,60}}?\s+as\s+{_R}", re.I),
-    re.compile(rf"\bwe\s+(?:have\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}", re.I),
-    re.compile(rf"\b(?:the|this)\s+{_SUBJ}\s+(?:is|was|has\s+been|remains|continues\s+to\s+be)\s+"
-               rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\bwe\s+(?:have\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:the|this)\s+{_SUBJ}\s+(?:is|was|has\s+been|remains|continues\s+to\s+be)\s+"
+        rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\bremains?\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
     re.compile(rf"\bjudged\s+(?:the\s+)?[\w ]{{1,30}}?\s+to\s+be\s+{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
@@ -82,15 +94,23 @@ _STAYED_SAME = re.compile(
     re.I | re.S,
 )
 _PREVIOUS_PATTERNS = [
-    re.compile(rf"\b(?:last|previous)\s+rating\s+(?:for|of)\s+(?:this|the)\s+[\w-]+\s+was\s+{_R}", re.I),
+    re.compile(
+        rf"\b(?:last|previous)\s+rating\s+(?:for|of)\s+(?:this|the)\s+[\w-]+\s+was\s+{_R}", re.I
+    ),
     re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
     re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
-    re.compile(rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
-               rf"had\s+been)\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
-    re.compile(rf"\b(?:we\s+)?(?:had\s+)?(?:previously\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)"
-               rf"\s+(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
+        rf"had\s+been)\s+(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:we\s+)?(?:had\s+)?(?:previously\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)"
+        rf"\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\b(?:was|were|been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?{_R}", re.I),
 ]
 _PUBLISHED = re.compile(r"\bpublished\b|\bpublication\b", re.I)
@@ -114,7 +134,9 @@ def is_previous_context(passage: str, upto: int | None = None) -> bool:
     return bool(_PREV_CUE.search(passage, 0, len(passage) if upto is None else upto))
 
 
-def read_overall_rating(passage: str, *, previous_context: bool = False) -> tuple[str, int, int] | None:
+def read_overall_rating(
+    passage: str, *, previous_context: bool = False
+) -> tuple[str, int, int] | None:
     """The overall rating this passage says the event awarded: (rating, start, end) of the word.
 
     ``previous_context`` marks a passage that follows a sentence about an earlier inspection
@@ -135,7 +157,9 @@ def read_overall_rating(passage: str, *, previous_context: bool = False) -> tupl
     return None
 
 
-def read_previous_rating(passage: str, *, previous_context: bool = False) -> tuple[str, int, int] | None:
+def read_previous_rating(
+    passage: str, *, previous_context: bool = False
+) -> tuple[str, int, int] | None:
     """The rating from before this event that the passage states (rating, start, end)."""
     m = _OVERALL_PATTERNS[0].search(passage)
     if m and (r := _rating_ok(passage, m, "r1")):
@@ -236,8 +260,11 @@ _SAMPLE_AFTER = re.compile(
     r"feedback|gave\s+feedback|completed|responded|returned)\b",
     re.I,
 )
-_PERIOD = re.compile(r"\b(?:per|a|each|every)\s+(?:year|month|week|day|annum)\b|\bin\s+(?:19|20)\d\d\b|"
-                     r"\bannually\b|\bover\s+the\s+(?:last|past)\b", re.I)
+_PERIOD = re.compile(
+    r"\b(?:per|a|each|every)\s+(?:year|month|week|day|annum)\b|\bin\s+(?:19|20)\d\d\b|"
+    r"\bannually\b|\bover\s+the\s+(?:last|past)\b",
+    re.I,
+)
 
 
 def read_people(passage: str) -> tuple[int, int, int] | None:
@@ -260,7 +287,11 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
             continue
         if _PART_AFTER.match(after):
             return None
-        if _USAGE_AFTER.match(after) or _USAGE_BEFORE.search(before) or _AT_THE_TIME.search(passage):
+        if (
+            _USAGE_AFTER.match(after)
+            or _USAGE_BEFORE.search(before)
+            or _AT_THE_TIME.search(passage)
+        ):
             return n, m.start("n"), m.end("n")
     return None
 
@@ -312,8 +343,16 @@ def read_announced(passage: str) -> tuple[bool, int, int] | None:
         return None
     if _PART_NOTICE.search(passage):
         return None
-    t = next((m for m in _ANNOUNCED_TRUE.finditer(passage) if not _NOT_NOTICE.search(
-        passage, max(0, m.start() - 30), min(len(passage), m.end() + 20))), None)
+    t = next(
+        (
+            m
+            for m in _ANNOUNCED_TRUE.finditer(passage)
+            if not _NOT_NOTICE.search(
+                passage, max(0, m.start() - 30), min(len(passage), m.end() + 20)
+            )
+        ),
+        None,
+    )
     f = _ANNOUNCED_FALSE.search(passage)
     if t and f:
         return None

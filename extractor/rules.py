@@ -117,7 +117,7 @@ def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | No
     if len(dates) != 1:
         return None
     d = dates[0]
-    if text[start:d.start].strip() or text[d.end:end].strip(" \t.,"):
+    if text[start : d.start].strip() or text[d.end : end].strip(" \t.,"):
         return None
     return d.first, start, end
 
@@ -204,8 +204,12 @@ def describes_an_inspection(text: str) -> bool:
 
 
 def _page_kind(text: str) -> Kind:
-    if re.search(r"\bassessment\s+under\s+our\s+new\s+approach|\bdate\s+of\s+assessments?\b|"
-                 r"\breport\s+from\s+.{4,30}\s+assessment|\bquality\s+statements?\b", text, re.I):
+    if re.search(
+        r"\bassessment\s+under\s+our\s+new\s+approach|\bdate\s+of\s+assessments?\b|"
+        r"\breport\s+from\s+.{4,30}\s+assessment|\bquality\s+statements?\b",
+        text,
+        re.I,
+    ):
         return "assessment"
     if re.search(r"\breview\s+of\s+(?:the\s+)?(?:our\s+)?data\b", text, re.I) and not re.search(
         r"\binspection\b", text, re.I
@@ -285,7 +289,9 @@ class _Block:
         return self.text[s:e], s, e, self.leans_back(i)
 
 
-def _earlier_sentences(text: str, sents: list[tuple[int, int]], event_date: dt.date | None) -> set[int]:
+def _earlier_sentences(
+    text: str, sents: list[tuple[int, int]], event_date: dt.date | None
+) -> set[int]:
     """Sentences that describe an inspection other than the event's own, earlier one."""
     earlier: set[int] = set()
     for i, (s, e) in enumerate(sents):
@@ -324,7 +330,11 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
             continue
         d = read_event_date(sentence)
         label = bool(_DATE_LABEL.match(sentence))
-        if d is None or d[1] < m.start() - 60 or (is_previous_context(sentence, d[1]) and not label):
+        if (
+            d is None
+            or d[1] < m.start() - 60
+            or (is_previous_context(sentence, d[1]) and not label)
+        ):
             continue
         score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
         if best is None or score > best[0]:
@@ -401,7 +411,7 @@ def _announced_in_block(block: _Block) -> tuple[bool, Evidence] | None:
 
 def _event_from_block(block: _Block, start: _Start) -> Event:
     values: dict[str, Any] = {"kind": start.kind}
-    evidence: dict[str, Evidence] = {}
+    evidence: dict[Any, Evidence] = {}
     if start.date is not None and start.headline is not None:
         values["date"] = start.date[0]
         evidence["date"] = Evidence.at(block.text, *start.headline)
@@ -428,13 +438,15 @@ def _event_from_block(block: _Block, start: _Start) -> Event:
     if values["kind"] == "review":  # a desk review awards no rating
         for name in ("overall_rating", "previous_rating", "previous_rating_published"):
             values.pop(name, None)
-            evidence.pop(name, None)  # type: ignore[misc]
+            evidence.pop(name, None)
     return Event(**values, evidence=evidence)
 
 
 # --- the page header ---------------------------------------------------------------------------
 
-_OVERALL_HEADER = re.compile(r"^[ \t]*Overall\s*:\s*(?P<r>[A-Za-z ]+?)(?:\s+read\s+more\b[^\n]*)?[ \t]*$", re.M)
+_OVERALL_HEADER = re.compile(
+    r"^[ \t]*Overall\s*:\s*(?P<r>[A-Za-z ]+?)(?:\s+read\s+more\b[^\n]*)?[ \t]*$", re.M
+)
 _NAME_RATING_LINE = re.compile(
     r"^[ \t]*(?P<name>(?:Provider:\s*)?[A-Z][^\n.!?:]{2,80}?)\s+(?P<r>Outstanding|Good|Requires improvement|"
     r"Inadequate)[ \t]*$",
@@ -461,7 +473,9 @@ def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
             return r, Evidence.at(text, m.start(), m.end())
     for m in _NAME_RATING_LINE.finditer(text, 0, min(header_end, 600)):
         name = m.group("name")
-        if re.search(r"\b(?:rating|rated|overall|summary|safe|effective|caring|responsive|led)\b", name, re.I):
+        if re.search(
+            r"\b(?:rating|rated|overall|summary|safe|effective|caring|responsive|led)\b", name, re.I
+        ):
             continue
         r = normalize_rating(m.group("r"))
         if r:
@@ -515,5 +529,11 @@ class RulesBackend(Backend):
         return extract_events(doc)
 
 
-__all__ = ["RulesBackend", "describes_an_inspection", "extract_events", "find_event_starts", "split_sentences"]
+__all__ = [
+    "RulesBackend",
+    "describes_an_inspection",
+    "extract_events",
+    "find_event_starts",
+    "split_sentences",
+]
 _ = RATING_RE

@@ -34,7 +34,9 @@ _TOKEN_RE = re.compile(
     rf"(?P<year>{_YEAR})(?!\d)|(?P<day>[0-3]?\d)(?:\s?(?:st|nd|rd|th))?(?!\d)|(?P<month>{_MONTH})",
     re.IGNORECASE,
 )
-_US_RE = re.compile(rf"\b(?P<month>{_MONTH})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?P<year>{_YEAR})\b", re.I)
+_US_RE = re.compile(
+    rf"\b(?P<month>{_MONTH})\s+(?P<day>[0-3]?\d)(?:st|nd|rd|th)?,\s*(?P<year>{_YEAR})\b", re.I
+)
 _NUMERIC_RE = re.compile(r"(?<![\d/])(?P<d>[0-3]?\d)/(?P<m>[01]?\d)/(?P<y>(?:19|20)?\d\d)(?![\d/])")
 # "Date: 3 0 0 3 2 0 0 9" on old CSCI covers: DDMMYYYY written digit by digit.
 _SPACED_RE = re.compile(r"(?<!\d)(\d(?: \d){7})(?!\d)")
@@ -101,7 +103,9 @@ def iter_dates(text: str, start: int = 0, end: int | None = None) -> Iterator[Da
         if got:
             found.append(DateMention(m.start(), m.end(), got[0], got[1]))
     for m in _US_RE.finditer(text, start, end):
-        date = _make_date(int(m.group("year")), _MONTHS[m.group("month").rstrip(".").lower()], int(m.group("day")))
+        date = _make_date(
+            int(m.group("year")), _MONTHS[m.group("month").rstrip(".").lower()], int(m.group("day"))
+        )
         if date and not any(f.start <= m.start() < f.end for f in found):
             found.append(DateMention(m.start(), m.end(), date))
     for m in _NUMERIC_RE.finditer(text, start, end):
@@ -130,7 +134,11 @@ def partial_date_then_full(text: str) -> DateMention | None:
     "started on 12 April and ended on 20 April 2022" -> 12 April 2022; a first month after the
     later one means the year before ("30 December and ended on 4 January 2019").
     """
-    m = re.search(rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})(?!\s*,?\s*{_YEAR})", text, re.I)
+    m = re.search(
+        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})(?!\s*,?\s*{_YEAR})",
+        text,
+        re.I,
+    )
     if not m:
         return None
     later = next((d for d in iter_dates(text, m.end()) if d.start - m.end() < 80), None)

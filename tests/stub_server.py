@@ -30,7 +30,7 @@ from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 __all__ = [
     "CREATED",
@@ -336,8 +336,6 @@ class StubServer:
             (faults included); settable at any time.
         errors: exceptions raised by the responder or by the handler (never printed).
     """
-
-    model_created: ClassVar[int] = CREATED
 
     def __init__(
         self,

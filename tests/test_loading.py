@@ -111,7 +111,7 @@ def test_truncated_utf16_is_binary(tmp_path: Path) -> None:
     with pytest.raises(BinaryDocument) as info:
         load_document(path)
     assert info.value.message == "binary file: invalid UTF-16 text at byte 12"
-    assert info.value.sha256 == hashlib.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_crlf_and_other_characters_preserved(tmp_path: Path) -> None:
@@ -151,7 +151,7 @@ def test_empty_file(tmp_path: Path) -> None:
         load_document(path)
     assert info.value.message == "empty file (0 bytes)"
     assert info.value.source == str(path)
-    assert info.value.sha256 == hashlib.sha256(b"").hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(b"").hexdigest()
 
 
 def test_whitespace_only_file(tmp_path: Path) -> None:
@@ -161,7 +161,7 @@ def test_whitespace_only_file(tmp_path: Path) -> None:
         load_document(path, source="ws")
     assert info.value.message == "empty file: only white space"
     assert info.value.source == "ws"
-    assert info.value.sha256 == hashlib.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_nul_bytes(tmp_path: Path) -> None:
@@ -171,7 +171,7 @@ def test_nul_bytes(tmp_path: Path) -> None:
         load_document(path)
     assert info.value.message == "binary file: NUL bytes at offset 12"
     assert info.value.source == str(path)
-    assert info.value.sha256 == hashlib.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_binary_magic(tmp_path: Path, data: bytes, kind: str) -> None:
     with pytest.raises(BinaryDocument) as info:
         load_document(path)
     assert info.value.message == f"binary file: {kind}"
-    assert info.value.sha256 == hashlib.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_zip_magic(tmp_path: Path) -> None:
@@ -218,7 +218,7 @@ def test_too_large(tmp_path: Path) -> None:
         load_document(path, max_bytes=10)
     assert info.value.message == "file too large: 11 bytes (limit 10 bytes)"
     assert info.value.source == str(path)
-    assert info.value.sha256 is None  # type: ignore[attr-defined]
+    assert info.value.sha256 is None
     assert load_document(path, max_bytes=11).text == "x" * 11
 
 
@@ -237,7 +237,7 @@ def test_missing_file(tmp_path: Path) -> None:
         load_document(path)
     assert info.value.message == "no such file"
     assert info.value.source == str(path)
-    assert info.value.sha256 is None  # type: ignore[attr-defined]
+    assert info.value.sha256 is None
     assert isinstance(info.value.__cause__, FileNotFoundError)
 
 
@@ -246,7 +246,7 @@ def test_directory(tmp_path: Path) -> None:
         load_document(tmp_path)
     assert info.value.message == "is a directory"
     assert info.value.source == str(tmp_path)
-    assert info.value.sha256 is None  # type: ignore[attr-defined]
+    assert info.value.sha256 is None
 
 
 @pytest.mark.skipif(
@@ -274,7 +274,7 @@ def test_permission_denied_on_open(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(UnreadableDocument) as info:
         load_document(path)
     assert info.value.message == "permission denied"
-    assert info.value.sha256 is None  # type: ignore[attr-defined]
+    assert info.value.sha256 is None
     assert isinstance(info.value.__cause__, PermissionError)
 
 
@@ -427,7 +427,7 @@ def test_html_without_visible_text(tmp_path: Path) -> None:
         load_document(path)
     assert info.value.message == "no visible text in HTML page"
     assert info.value.source == str(path)
-    assert info.value.sha256 == hashlib.sha256(data).hexdigest()  # type: ignore[attr-defined]
+    assert info.value.sha256 == hashlib.sha256(data).hexdigest()
 
 
 # --------------------------------------------------------------------------- input paths

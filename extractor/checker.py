@@ -1,0 +1,431 @@
+"""The checker: holds every value of a record to the document text.
+
+It runs over a record as it stands — from the rules, from a model, or edited by hand — and
+never changes or drops a value or its evidence; it only reports :class:`~extractor.models.Issue`
+objects. For each value it proves, in order:
+
+1. **presence**: a non-null field has evidence (``evidence_missing``);
+2. **grounding**: ``text[start:end] == quote`` (``offsets_mismatch`` when the quote stands
+   elsewhere in the text, ``quote_not_found`` when it stands nowhere);
+3. **support**: re-reading the field from the quote with the readers of
+   :mod:`extractor.readers` gives the same value (``value_mismatch``; ``value_not_in_quote``
+   when the quote says nothing of it);
+4. **role**: the quote says it in the right role — an overall rating not from a key question,
+   a "last rating" sentence or the old star scale; a count not from a capacity or a sample; a
+   publication date from a "published" sentence; an event date not from an "Updated" line
+   (``wrong_role``);
+
+and then that the events agree with each other: a review awards no rating
+(``review_rated``), a previous report was published before its event
+(``published_not_before_event``), no date lies in the future (``date_in_future``), a later
+event's previous rating matches the earlier event's rating (``previous_rating_inconsistent``,
+a warning), a breach of regulations sits oddly with a Good or Outstanding rating
+(``breach_with_good_rating``, a warning), an event is not listed twice (``duplicate_event``),
+and a quote lies in its own event's part of the page (``outside_event``, a warning).
+
+Codes are stable: scripts may rely on them. Severity ``error`` means the value is not
+supported by the text; ``warning`` means it is suspicious.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from .models import EVENT_FIELDS, Event, Evidence, Issue, Record
+from .readers import (
+    read_announced,
+    read_event_date,
+    read_overall_rating,
+    read_people,
+    read_previous_published,
+    read_previous_rating,
+)
+from .rules import find_event_starts
+from .values import NUMBER_RE, RATING_RE, iter_dates, normalize_rating, parse_number
+
+#: Every issue code the checker emits, with its severity.
+CODES: dict[str, str] = {
+    "evidence_missing": "error",
+    "evidence_unexpected": "warning",
+    "offsets_mismatch": "error",
+    "quote_not_found": "error",
+    "value_not_in_quote": "error",
+    "value_mismatch": "error",
+    "wrong_role": "error",
+    "outside_event": "warning",
+    "review_rated": "error",
+    "published_not_before_event": "error",
+    "date_in_future": "error",
+    "previous_rating_inconsistent": "warning",
+    "breach_with_good_rating": "warning",
+    "duplicate_event": "warning",
+    "source_unavailable": "error",
+    "source_changed": "warning",
+    "record_invalid": "error",
+}
+
+
+def issue(code: str, message: str, *, event: int | None = None, field: str | None = None) -> Issue:
+    """An issue with the severity its code always has."""
+    return Issue(code=code, severity=CODES[code], event=event, field=field, message=message)  # type: ignore[arg-type]
+
+
+# --- grounding --------------------------------------------------------------------------------
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _ground(ev: Evidence, text: str) -> tuple[str, str] | None:
+    """(code, message) when the quote is not at its offsets."""
+    if ev.holds_in(text):
+        return None
+    where = text.find(ev.quote)
+    if where >= 0:
+        return (
+            "offsets_mismatch",
+            f"quote is at {where}-{where + len(ev.quote)}, not at {ev.start}-{ev.end}",
+        )
+    if _squash(ev.quote) and _squash(ev.quote) in _squash(text):
+        return "offsets_mismatch", "quote matches the text only with different white space"
+    return "quote_not_found", f"quote not found in the text: {_short(ev.quote)!r}"
+
+
+def _short(s: str, n: int = 80) -> str:
+    s = _squash(s)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# --- support and role, per field --------------------------------------------------------------
+
+_LEANS_ON_EARLIER = re.compile(
+    r"\b(?:inspection|inspected|visit)\b[^.]*?\b(?:19|20)\d\d\b[^.]*\.\s+[^.]*?\b(?:was|were|had\s+been)\b",
+    re.I | re.S,
+)
+_UPDATED = re.compile(r"\b(?:updated|published|publication)\b", re.I)
+_DATE_ROLE_CUE = re.compile(
+    r"\b(?:inspection|inspected|review|assessment|assessed|visit|visited|carried\s+out|took\s+place|"
+    r"date|during|spoke|we\s+\w+ed)\b",
+    re.I,
+)
+_HEADER_RATING = re.compile(r"(?:\bOverall\b|^[^\n]{0,100}$)", re.I)
+
+Check = Callable[[Any, str], tuple[str, str] | None]
+
+
+def _fmt(v: Any) -> str:
+    return v.isoformat() if isinstance(v, dt.date) else repr(v)
+
+
+def _compare(value: Any, got: Any, what: str) -> tuple[str, str] | None:
+    if got == value:
+        return None
+    return "value_mismatch", f"the quote gives {what} {_fmt(got)}, not {_fmt(value)}"
+
+
+def _check_date(value: dt.date, quote: str) -> tuple[str, str] | None:
+    got = read_event_date(quote)
+    if got is not None:
+        if not _DATE_ROLE_CUE.search(quote) and not _is_bare_date(quote):
+            return (
+                "wrong_role",
+                "the quote does not present this as the date of an inspection, review or assessment",
+            )
+        return _compare(value, got[0], "the date")
+    dates = [d.first for d in iter_dates(quote)]
+    if value in dates and _UPDATED.search(quote):
+        return "wrong_role", "an update or publication date is not the event's date"
+    if dates:
+        return "value_mismatch", f"the quote gives no event date matching {value.isoformat()}"
+    return "value_not_in_quote", "the quote holds no date"
+
+
+def _is_bare_date(quote: str) -> bool:
+    d = next(iter_dates(quote), None)
+    return d is not None and not quote[: d.start].strip() and not quote[d.end :].strip(" .,")
+
+
+def _ratings_in(quote: str) -> set[str]:
+    return {r for m in RATING_RE.finditer(quote) if (r := normalize_rating(m.group("r")))}
+
+
+def _check_overall(value: str, quote: str) -> tuple[str, str] | None:
+    got = read_overall_rating(quote, previous_context=bool(_LEANS_ON_EARLIER.search(quote)))
+    if got is not None:
+        return _compare(value, got[0], "the overall rating")
+    if value in _ratings_in(quote):
+        return "wrong_role", (
+            f"{value!r} in this quote is not an overall rating awarded by this event (a key "
+            "question's or core service's rating, an earlier rating, or another scale)"
+        )
+    return "value_not_in_quote", f"the quote does not state the rating {value!r}"
+
+
+def _check_previous(value: str, quote: str) -> tuple[str, str] | None:
+    got = read_previous_rating(quote, previous_context=bool(_LEANS_ON_EARLIER.search(quote)))
+    if got is not None:
+        return _compare(value, got[0], "the previous rating")
+    if value in _ratings_in(quote):
+        return (
+            "wrong_role",
+            f"{value!r} in this quote is not stated as the rating before this event",
+        )
+    return "value_not_in_quote", f"the quote does not state the rating {value!r}"
+
+
+def _check_published(value: dt.date, quote: str) -> tuple[str, str] | None:
+    got = read_previous_published(quote)
+    if got is not None:
+        return _compare(value, got[0], "the publication date")
+    if value in {d.first for d in iter_dates(quote)}:
+        return "wrong_role", "the date is not given as a publication date"
+    return "value_not_in_quote", "the quote holds no publication date"
+
+
+def _check_people(value: int, quote: str) -> tuple[str, str] | None:
+    got = read_people(quote)
+    if got is not None:
+        return _compare(value, got[0], "the number of people")
+    numbers = {parse_number(m.group(0)) for m in NUMBER_RE.finditer(quote)}
+    if value in numbers:
+        return "wrong_role", (
+            f"{value} in this quote is not the number of people using the service "
+            "(a capacity, a sample, a part or a yearly figure)"
+        )
+    return "value_not_in_quote", f"the quote does not state the number {value}"
+
+
+def _check_announced(value: bool, quote: str) -> tuple[str, str] | None:
+    got = read_announced(quote)
+    if got is not None:
+        return _compare(value, got[0], "announced =")
+    return "value_not_in_quote", "the quote does not say whether the inspection was announced"
+
+
+_FIELD_CHECKS: dict[str, Check] = {
+    "date": _check_date,
+    "overall_rating": _check_overall,
+    "previous_rating": _check_previous,
+    "previous_rating_published": _check_published,
+    "people_using_service": _check_people,
+    "announced": _check_announced,
+}
+
+
+def _check_current(value: str, quote: str) -> tuple[str, str] | None:
+    ratings = _ratings_in(quote)
+    if not ratings:
+        return "value_not_in_quote", f"the quote does not state the rating {value!r}"
+    if value not in ratings:
+        return "value_mismatch", f"the quote gives {sorted(ratings)}, not {value!r}"
+    if not _HEADER_RATING.search(quote):
+        return "wrong_role", "the quote is not the page header's overall rating"
+    return None
+
+
+# --- the checker ------------------------------------------------------------------------------
+
+_BREACH = re.compile(r"\bbreach(?:es|ed)?\b", re.I)
+_NO_BREACH = re.compile(
+    r"\b(?:no\s+longer\s+in|not\s+in|no|without|were\s+not\s+in|was\s+not\s+in|meeting\s+the|"
+    r"no\s+further|previous|previously|last|earlier)\b[^.]{0,40}$",
+    re.I,
+)
+
+
+def _event_blocks(text: str, events: list[Event]) -> list[tuple[int, int]] | None:
+    """Each event's part of the page, where the page's headlines match the events one to one."""
+    starts = find_event_starts(text)
+    if len(starts) != len(events) or len(starts) < 2:
+        return None
+    bounds = [s.start for s in starts] + [len(text)]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(starts))]
+
+
+def check_event_values(event: Event, text: str | None, index: int) -> list[Issue]:
+    """Presence, grounding, support and role for every value of one event."""
+    out: list[Issue] = []
+    for name in EVENT_FIELDS:
+        value = getattr(event, name)
+        ev = event.evidence.get(name)  # type: ignore[call-overload]
+        if value is None:
+            if ev is not None:
+                out.append(
+                    issue(
+                        "evidence_unexpected",
+                        "evidence given for a null value",
+                        event=index,
+                        field=name,
+                    )
+                )
+            continue
+        if ev is None:
+            out.append(
+                issue(
+                    "evidence_missing",
+                    f"{name} = {_fmt(value)} has no evidence",
+                    event=index,
+                    field=name,
+                )
+            )
+            continue
+        if text is None:
+            continue
+        found = _ground(ev, text) or _FIELD_CHECKS[name](value, ev.quote)
+        if found:
+            out.append(issue(found[0], found[1], event=index, field=name))
+    return out
+
+
+def check_record(record: Record, text: str | None, *, today: dt.date | None = None) -> list[Issue]:
+    """Every issue of ``record`` against ``text``, the document text as loaded.
+
+    With ``text=None`` (the source could not be read again) only the consistency checks run,
+    and a ``source_unavailable`` issue says so.
+    """
+    today = today or dt.date.today()
+    out: list[Issue] = []
+    if record.error is not None:
+        return out
+    if text is None:
+        out.append(
+            issue("source_unavailable", f"cannot re-read {record.source}: quotes not checked")
+        )
+    # the page
+    if record.current_rating is not None:
+        ev = record.current_rating_evidence
+        if ev is None:
+            out.append(
+                issue("evidence_missing", "current_rating has no evidence", field="current_rating")
+            )
+        elif text is not None:
+            found = _ground(ev, text) or _check_current(record.current_rating, ev.quote)
+            if found:
+                out.append(issue(found[0], found[1], field="current_rating"))
+    elif record.current_rating_evidence is not None:
+        out.append(
+            issue("evidence_unexpected", "evidence given for a null value", field="current_rating")
+        )
+    # each event
+    blocks = _event_blocks(text, record.events) if text is not None else None
+    for i, event in enumerate(record.events):
+        out.extend(check_event_values(event, text, i))
+        out.extend(_check_event_consistency(event, i, today))
+        if blocks is not None and text is not None:
+            out.extend(_check_scope(event, i, blocks, text))
+    out.extend(_check_between_events(record.events))
+    return out
+
+
+def _check_event_consistency(event: Event, i: int, today: dt.date) -> list[Issue]:
+    out: list[Issue] = []
+    if event.kind == "review":
+        for name in ("overall_rating", "previous_rating"):
+            if getattr(event, name) is not None:
+                out.append(
+                    issue(
+                        "review_rated",
+                        "a desk review of data awards no rating",
+                        event=i,
+                        field=name,
+                    )
+                )
+    if (
+        event.date
+        and event.previous_rating_published
+        and event.previous_rating_published >= event.date
+    ):
+        out.append(
+            issue(
+                "published_not_before_event",
+                f"the previous report ({event.previous_rating_published}) is not before the event ({event.date})",
+                event=i,
+                field="previous_rating_published",
+            )
+        )
+    for name in ("date", "previous_rating_published"):
+        value = getattr(event, name)
+        if value is not None and value > today:
+            out.append(issue("date_in_future", f"{value} is in the future", event=i, field=name))
+    return out
+
+
+def _check_scope(event: Event, i: int, blocks: list[tuple[int, int]], text: str) -> list[Issue]:
+    out: list[Issue] = []
+    lo, hi = blocks[i]
+    for name, ev in event.evidence.items():
+        if ev.holds_in(text) and not (lo <= ev.start and ev.end <= hi):
+            out.append(
+                issue(
+                    "outside_event",
+                    "the quote lies in another event's part of the page",
+                    event=i,
+                    field=name,
+                )
+            )
+    if event.overall_rating in ("Good", "Outstanding"):
+        block = text[lo:hi]
+        for m in _BREACH.finditer(block):
+            if not _NO_BREACH.search(block[max(0, m.start() - 60) : m.start()]):
+                out.append(
+                    issue(
+                        "breach_with_good_rating",
+                        f"the event found a breach of regulations but is rated {event.overall_rating}",
+                        event=i,
+                        field="overall_rating",
+                    )
+                )
+                break
+    return out
+
+
+def _check_between_events(events: list[Event]) -> list[Issue]:
+    out: list[Issue] = []
+    seen: dict[tuple[str, dt.date], int] = {}
+    for i, e in enumerate(events):
+        if e.date is None:
+            continue
+        key = (e.kind, e.date)
+        if key in seen:
+            out.append(
+                issue(
+                    "duplicate_event",
+                    f"the same {e.kind} on {e.date} as event {seen[key]}",
+                    event=i,
+                    field="date",
+                )
+            )
+        else:
+            seen[key] = i
+    dated = [
+        (e.date, i, e) for i, e in enumerate(events) if e.date is not None and e.kind != "review"
+    ]
+    dated.sort(key=lambda t: (t[0], -t[1]))
+    for k in range(1, len(dated)):
+        _, i, later = dated[k]
+        _, j, earlier = dated[k - 1]
+        if (
+            later.previous_rating
+            and earlier.overall_rating
+            and later.previous_rating != earlier.overall_rating
+        ):
+            out.append(
+                issue(
+                    "previous_rating_inconsistent",
+                    f"previous rating {later.previous_rating!r} differs from event {j}'s rating {earlier.overall_rating!r}",
+                    event=i,
+                    field="previous_rating",
+                )
+            )
+    return out
+
+
+def has_errors(issues: list[Issue]) -> bool:
+    return any(i.severity == "error" for i in issues)
+
+
+__all__ = ["CODES", "check_event_values", "check_record", "has_errors", "issue"]

@@ -1,0 +1,380 @@
+"""The ``cqc-extract`` command line: parses flags, calls the library, writes, picks the exit code.
+
+Exit status: 0 every document processed without error; 1 at least one document has an
+``error`` (or, for ``check``, an issue of severity error); 2 a usage error. Results go to
+stdout or ``-o``; progress and messages go to stderr. Set ``CQC_EXTRACT_RAISE=1`` to see
+tracebacks of unexpected errors instead of a one-line message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from . import __version__
+from .backends import backend_names, get_backend
+from .errors import ExtractorError, UsageError
+from .evaluate import compare, evaluate, format_compare, format_eval, load_gold_dir, load_records
+from .loading import DEFAULT_MAX_BYTES, iter_input_paths, read_text
+from .models import Record
+from .pipeline import RunSummary, read_done, recheck_record, run_extraction
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _err(message: str) -> None:
+    click.echo(f"cqc-extract: {message}", err=True)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, prog_name="cqc-extract")
+def cli() -> None:
+    """Turn CQC inspection report pages into structured, checked data.
+
+    Every value (inspection date, rating awarded, previous rating and when it was published,
+    people using the service, announced or not) comes with the verbatim quote that supports
+    it and its character offsets, and a checker holds each value to the text.
+
+    \b
+    Quick start:
+      cqc-extract extract seeds/ -o results.jsonl
+      cqc-extract check results.jsonl
+      cqc-extract eval results.jsonl --gold seeds/
+    """
+
+
+# --- extract ----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _progress(total: int, enabled: bool) -> Iterator[Any]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        yield (bar, bar.add_task("extracting", total=total))
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSONL record per document to this file as each is done (default: stdout).",
+)
+@click.option(
+    "--backend",
+    default="rules",
+    show_default=True,
+    metavar="NAME",
+    help="Extraction backend: rules (no key, no network) or openai (any OpenAI-compatible server).",
+)
+@click.option("--model", help="Model name for a model backend.")
+@click.option(
+    "--base-url", help="Server URL for a model backend (default: $OPENAI_BASE_URL, else OpenAI)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["tools", "json_schema", "json"], case_sensitive=False),
+    help="How a model backend asks for structured output (default tools).",
+)
+@click.option(
+    "--temperature", type=float, help="Sampling temperature for a model backend (default 0)."
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Documents processed at once (for model backends).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache of validated model answers (default: the user cache directory).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="With -o: skip documents that already have a record without error in the output.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Files larger than this get a record with an error instead of being read.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+def extract(
+    paths: tuple[str, ...],
+    output: Path | None,
+    backend: str,
+    model: str | None,
+    base_url: str | None,
+    mode: str | None,
+    temperature: float | None,
+    concurrency: int,
+    cache_dir: Path | None,
+    no_cache: bool,
+    resume: bool,
+    max_bytes: int,
+    quiet: bool,
+) -> None:
+    """Extract the events of each document in PATHS (files, or directories searched recursively
+    for .txt and .html files) as one JSONL record per document.
+
+    Exit status 0 when every document was processed, 1 when at least one record has an error
+    (all others are still written), 2 for a usage error.
+    """
+    if resume and output is None:
+        raise UsageError("--resume needs -o OUT.jsonl (the output it resumes)")
+    files = iter_input_paths(paths)
+    options = {
+        k: v
+        for k, v in {
+            "model": model,
+            "base_url": base_url,
+            "mode": mode,
+            "temperature": temperature,
+            "cache_dir": cache_dir,
+            "no_cache": no_cache or None,
+        }.items()
+        if v is not None
+    }
+    done = read_done(output) if resume and output is not None else set()
+    with get_backend(backend, **options) as engine:
+        summary = _run(files, engine, output, concurrency, done, max_bytes, quiet)
+    if not quiet:
+        _err(summary.line())
+    if not files:
+        _err("no supported files (.txt, .html) found in the given paths")
+    sys.exit(1 if summary.errors else 0)
+
+
+def _run(
+    files: Sequence[Path],
+    engine: Any,
+    output: Path | None,
+    concurrency: int,
+    done: set[str],
+    max_bytes: int,
+    quiet: bool,
+) -> RunSummary:
+    show_bar = not quiet and len(files) > 1 and sys.stderr.isatty()
+    out: IO[str]
+    with contextlib.ExitStack() as stack:
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            out = stack.enter_context(output.open("a", encoding="utf-8"))
+        else:
+            out = sys.stdout
+        bar = stack.enter_context(_progress(len(files), show_bar))
+
+        def write(record: Record) -> None:
+            out.write(record.to_json() + "\n")
+            out.flush()
+            if record.error is not None and not quiet:
+                _err(f"{record.source}: {record.error.message}")
+            if bar is not None:
+                bar[0].advance(bar[1])
+
+        try:
+            return run_extraction(
+                files, engine, write, concurrency=concurrency, skip_sha256=done, max_bytes=max_bytes
+            )
+        except KeyboardInterrupt:
+            _err("interrupted: records already written are kept; rerun with --resume to finish")
+            sys.exit(130)
+
+
+# --- check --------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Write the records back out (stdout) with issues replaced.",
+)
+@click.option(
+    "--base-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where relative sources are found (default: the current directory, then the results file's).",
+)
+def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
+    """Re-read each record's source and re-run the checker on the record as it stands.
+
+    A record edited by hand or produced by another tool is checked the same way. Prints one
+    line per issue; exit status 1 when any issue has severity error.
+    """
+    bases = [base_dir] if base_dir else [Path.cwd(), results.resolve().parent]
+    worst = 0
+    n_err = n_warn = n_rec = 0
+    with results.open(encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            record, issues = recheck_record(line, bases, where=f"{results}:{lineno}")
+            n_rec += 1
+            n_err += sum(i.severity == "error" for i in issues)
+            n_warn += sum(i.severity == "warning" for i in issues)
+            if any(i.severity == "error" for i in issues):
+                worst = 1
+            if as_json and record is not None:
+                click.echo(record.model_copy(update={"issues": issues}).to_json())
+            elif not as_json:
+                source = record.source if record is not None else f"{results}:{lineno}"
+                for i in issues:
+                    where = "page" if i.event is None else f"event {i.event}"
+                    field = f" {i.field}" if i.field else ""
+                    click.echo(f"{source}: {where}{field}: {i.severity} {i.code}: {i.message}")
+    _err(f"checked {n_rec} records: {n_err} errors, {n_warn} warnings")
+    sys.exit(worst)
+
+
+# --- eval and compare -----------------------------------------------------------------------------
+
+
+@cli.command(name="eval", context_settings=CONTEXT_SETTINGS)
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--gold",
+    "gold_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of gold files (NAME.gold.json).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+@click.option(
+    "--mismatches",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="How many mismatches to list.",
+)
+def eval_(results: Path, gold_dir: Path, as_json: bool, mismatches: int) -> None:
+    """Field-level precision, recall and F1 of RESULTS against gold files.
+
+    Events are aligned by kind and date, then in order. A wrong value counts as a false
+    positive and a false negative.
+    """
+    report = evaluate(load_records(results), load_gold_dir(gold_dir))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(format_eval(report, show_mismatches=mismatches))
+
+
+@cli.command(name="compare", context_settings=CONTEXT_SETTINGS)
+@click.argument("a", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("b", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--gold",
+    "gold_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Gold directory: also say which run was right where they differ.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option(
+    "--show",
+    type=click.IntRange(0),
+    default=20,
+    show_default=True,
+    help="How many disagreements to list.",
+)
+def compare_(a: Path, b: Path, gold_dir: Path | None, as_json: bool, show: int) -> None:
+    """Where two runs (say openai against rules) agree and differ, field by field."""
+    gold = load_gold_dir(gold_dir) if gold_dir else None
+    report = compare(load_records(a), load_records(b), gold, names=(a.name, b.name))
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        click.echo(format_compare(report, show=show))
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("file", type=click.Path(path_type=Path))
+def text(file: Path) -> None:
+    """Print exactly the text that offsets refer to (decoded; for HTML, the visible text),
+    so that any quote can be checked as text[start:end]."""
+    try:
+        content = read_text(file)
+    except ExtractorError as err:
+        raise UsageError(f"{file}: {err}") from err
+    sys.stdout.buffer.write(content.encode("utf-8"))
+    sys.stdout.flush()
+
+
+@cli.command(name="backends", context_settings=CONTEXT_SETTINGS)
+def backends_() -> None:
+    """List the available backends."""
+    for name in backend_names():
+        click.echo(name)
+
+
+# --- entry point --------------------------------------------------------------------------------
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point: our usage errors exit 2 with one line; no tracebacks for users."""
+    try:
+        cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="cqc-extract",
+            standalone_mode=False,
+        )
+    except click.exceptions.Abort:
+        _err("aborted")
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except UsageError as err:
+        _err(f"error: {err}")
+        sys.exit(2)
+    except ExtractorError as err:
+        if os.environ.get("CQC_EXTRACT_RAISE"):
+            raise
+        _err(f"error: {err}")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        _err("interrupted")
+        sys.exit(130)
+    except Exception as err:
+        if os.environ.get("CQC_EXTRACT_RAISE") or "pytest" in sys.modules:
+            raise
+        _err(
+            f"internal error: {type(err).__name__}: {err} (set CQC_EXTRACT_RAISE=1 for a traceback)"
+        )
+        sys.exit(1)

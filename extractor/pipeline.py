@@ -1,0 +1,323 @@
+"""From input paths to checked records: the library behind ``cqc-extract extract``.
+
+``extract_document`` does one document (load, backend, checker) and always returns a
+record: a document that cannot be processed gets a record with ``error`` set, and other
+documents are not affected. ``run_extraction`` does many, concurrently for backends that do
+I/O, and hands each record to a callback as soon as it is done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .backends import Backend, Extraction
+from .checker import check_record, issue
+from .document import Document
+from .errors import DocumentError, LoadError
+from .loading import DEFAULT_MAX_BYTES, load_document
+from .models import ErrorInfo, Issue, Record, Usage
+
+PathLike = str | os.PathLike[str]
+
+
+def _error_record(source: str, backend: Backend, err: DocumentError, sha256: str | None) -> Record:
+    return Record(
+        source=source,
+        sha256=sha256,
+        backend=backend.name,
+        error=ErrorInfo(type=err.type, message=err.message),
+    )
+
+
+def build_record(doc: Document, backend: Backend, extraction: Extraction) -> Record:
+    """A record from a backend's extraction, with the checker's issues added."""
+    record = Record(
+        source=doc.source,
+        sha256=doc.sha256,
+        backend=backend.name,
+        model=extraction.model,
+        prompt=extraction.prompt,
+        current_rating=extraction.current_rating,
+        current_rating_evidence=extraction.current_rating_evidence,
+        events=extraction.events,
+        issues=list(extraction.issues),
+        usage=extraction.usage,
+        cached=extraction.cached,
+    )
+    seen = {(i.code, i.event, i.field) for i in record.issues}
+    for found in check_record(record, doc.text):
+        if (found.code, found.event, found.field) not in seen:
+            record.issues.append(found)
+    return record
+
+
+def load_or_error(
+    path: PathLike, backend: Backend, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document | Record:
+    """The loaded document, or an error record saying why it could not be loaded."""
+    try:
+        return load_document(path, max_bytes=max_bytes)
+    except LoadError as err:
+        return _error_record(str(path), backend, err, err.sha256)
+
+
+def extract_document(
+    path_or_doc: PathLike | Document, backend: Backend, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Record:
+    """One document through load, backend and checker. Never raises a DocumentError."""
+    doc = (
+        path_or_doc
+        if isinstance(path_or_doc, Document)
+        else load_or_error(path_or_doc, backend, max_bytes=max_bytes)
+    )
+    if isinstance(doc, Record):
+        return doc
+    try:
+        extraction = backend.extract(doc)
+    except DocumentError as err:
+        return _error_record(doc.source, backend, err, doc.sha256)
+    return build_record(doc, backend, extraction)
+
+
+async def aextract_document(
+    path_or_doc: PathLike | Document, backend: Backend, *, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Record:
+    """Async form of :func:`extract_document`."""
+    doc = (
+        path_or_doc
+        if isinstance(path_or_doc, Document)
+        else load_or_error(path_or_doc, backend, max_bytes=max_bytes)
+    )
+    if isinstance(doc, Record):
+        return doc
+    try:
+        extraction = await backend.aextract(doc)
+    except DocumentError as err:
+        return _error_record(doc.source, backend, err, doc.sha256)
+    return build_record(doc, backend, extraction)
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the closing line on stderr and the run log."""
+
+    documents: int = 0
+    errors: int = 0
+    skipped: int = 0
+    events: int = 0
+    issues_error: int = 0
+    issues_warning: int = 0
+    cached: int = 0
+    no_events: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+    def add(self, record: Record) -> None:
+        self.documents += 1
+        self.errors += record.error is not None
+        self.events += len(record.events)
+        self.issues_error += sum(i.severity == "error" for i in record.issues)
+        self.issues_warning += sum(i.severity == "warning" for i in record.issues)
+        self.cached += record.cached
+        self.no_events += record.error is None and not record.events
+        self.usage = self.usage + record.usage
+
+    def line(self) -> str:
+        parts = [
+            f"{self.documents} documents",
+            f"{self.events} events",
+            f"{self.errors} with errors",
+            f"{self.issues_error} error issues, {self.issues_warning} warnings",
+        ]
+        if self.skipped:
+            parts.append(f"{self.skipped} skipped (already done)")
+        if self.no_events:
+            parts.append(f"{self.no_events} without events")
+        if self.usage.requests or self.cached:
+            parts.append(
+                f"{self.cached} from cache, {self.usage.requests} requests, "
+                f"{self.usage.prompt_tokens} prompt + {self.usage.completion_tokens} completion tokens"
+            )
+        return "; ".join(parts)
+
+
+OnRecord = Callable[[Record], None]
+
+
+def run_extraction(
+    paths: Sequence[PathLike],
+    backend: Backend,
+    on_record: OnRecord,
+    *,
+    concurrency: int = 1,
+    skip_sha256: Iterable[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> RunSummary:
+    """Extract every path, calling ``on_record`` as each record is done.
+
+    With ``concurrency`` above 1 documents are processed concurrently (for backends that
+    wait on a server); records then arrive in completion order. Documents whose sha256 is in
+    ``skip_sha256`` are skipped (``--resume``). A KeyboardInterrupt stops the run; every
+    record already handed to ``on_record`` stays written.
+    """
+    return asyncio.run(
+        arun_extraction(
+            paths,
+            backend,
+            on_record,
+            concurrency=concurrency,
+            skip_sha256=skip_sha256,
+            max_bytes=max_bytes,
+        )
+    )
+
+
+async def arun_extraction(
+    paths: Sequence[PathLike],
+    backend: Backend,
+    on_record: OnRecord,
+    *,
+    concurrency: int = 1,
+    skip_sha256: Iterable[str] = (),
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> RunSummary:
+    summary = RunSummary()
+    skip = set(skip_sha256)
+    limit = asyncio.Semaphore(max(1, concurrency))
+
+    def emit(record: Record) -> None:
+        summary.add(record)
+        on_record(record)
+
+    async def one(path: PathLike) -> None:
+        async with limit:
+            doc = load_or_error(path, backend, max_bytes=max_bytes)
+            if isinstance(doc, Record):
+                emit(doc)
+            elif doc.sha256 in skip:
+                summary.skipped += 1
+            else:
+                emit(await aextract_document(doc, backend, max_bytes=max_bytes))
+
+    if concurrency <= 1:
+        for path in paths:
+            await one(path)
+        return summary
+    pending: list[Awaitable[None]] = [asyncio.ensure_future(one(p)) for p in paths]
+    try:
+        await asyncio.gather(*pending)
+    finally:
+        for task in pending:
+            if isinstance(task, asyncio.Future) and not task.done():
+                task.cancel()
+    return summary
+
+
+def _find_source(source: str, bases: Sequence[Path]) -> Path | None:
+    p = Path(source)
+    if p.is_absolute():
+        return p if p.exists() else None
+    for base in bases:
+        if (base / p).exists():
+            return base / p
+    return None
+
+
+def recheck_record(
+    line: str, bases: Sequence[Path], *, where: str = ""
+) -> tuple[Record | None, list[Issue]]:
+    """Parse one JSONL line and re-run the checker on it against its re-read source.
+
+    Returns the record (None when the line is not a valid record) and the checker's issues,
+    which replace whatever issues the record carried. A source that cannot be found or read
+    gives ``source_unavailable`` and only the consistency checks; a source whose bytes
+    changed since extraction gives ``source_changed``.
+    """
+    try:
+        record = Record.from_json(line)
+    except ValueError as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        return None, [issue("record_invalid", f"{where}: not a valid record: {reason}")]
+    if record.error is not None:
+        return record, []
+    text: str | None = None
+    extra: list[Issue] = []
+    path = _find_source(record.source, bases)
+    if path is not None:
+        try:
+            doc = load_document(path)
+            text = doc.text
+            if record.sha256 and doc.sha256 != record.sha256:
+                extra.append(
+                    issue(
+                        "source_changed",
+                        f"{record.source} changed since it was extracted (sha256 differs)",
+                    )
+                )
+        except LoadError:
+            text = None
+    return record, extra + check_record(record, text)
+
+
+def read_done(out: Path) -> set[str]:
+    """The sha256 of every document that already has a record without error in ``out``.
+
+    A torn last line (a run killed while writing it) is cut off, so that appending goes on
+    from a clean line end.
+    """
+    done: set[str] = set()
+    if not out.exists():
+        return done
+    repair_torn_tail(out)
+    with out.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            try:
+                record = Record.from_json(line)
+            except ValueError:
+                continue
+            if record.error is None and record.sha256:
+                done.add(record.sha256)
+    return done
+
+
+def repair_torn_tail(out: Path) -> bool:
+    """Cut a last line that has no newline (a torn write). True when something was cut."""
+    size = out.stat().st_size
+    if size == 0:
+        return False
+    with out.open("rb+") as fh:
+        fh.seek(-1, os.SEEK_END)
+        if fh.read(1) == b"\n":
+            return False
+        # find the last newline
+        pos = size
+        chunk = 65536
+        while pos > 0:
+            start = max(0, pos - chunk)
+            fh.seek(start)
+            data = fh.read(pos - start)
+            nl = data.rfind(b"\n")
+            if nl >= 0:
+                fh.truncate(start + nl + 1)
+                return True
+            pos = start
+        fh.truncate(0)
+        return True
+
+
+__all__ = [
+    "RunSummary",
+    "aextract_document",
+    "arun_extraction",
+    "build_record",
+    "extract_document",
+    "read_done",
+    "recheck_record",
+    "repair_torn_tail",
+    "run_extraction",
+]
