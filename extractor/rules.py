@@ -250,12 +250,19 @@ _BACK_REFERENCE = re.compile(
 
 _NOW = re.compile(r"\b(?:now|this\s+inspection|at\s+this|currently|this\s+assessment)\b", re.I)
 _PREV_LEAD = re.compile(
-    r"(?:\W*\w+){0,4}?\W*\b(?:last|previous|prior|earlier|initial)\b(?:\s+[\w-]+){0,3}?\s+"
-    r"(?:inspection|visit|report|assessment)\b",
+    r"\b(?:last|previous|prior|earlier|initial)\b(?:\s+[\w-]+){0,3}?\s+(?:inspection|visit|report|assessment)\b",
     re.I,
 )
+#: Cheap tests that a sentence can hold a value at all, so that the readers run on few sentences.
+GATE_RATING = re.compile(r"outstanding|good|improvement|inadequate", re.I)
+GATE_PEOPLE = re.compile(
+    r"\b(?:people|persons|residents|patients|adults|children|users|individuals|clients|men|women|customers|tenants)\b",
+    re.I,
+)
+GATE_NOTICE = re.compile(r"announced|notice|did\s+not\s+know", re.I)
 
 
+_DIGIT = re.compile(r"\d")
 _WHEN_RATED = re.compile(
     r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"
     r"(?:\w+\s+)?(?:rated|found|identified)\b|\bwhen\s+we\s+(?:rated|found|identified)\b",
@@ -281,7 +288,7 @@ class _Block:
         if (i - 1) in self.earlier:
             return True
         s, e = self.sentences[i - 1]
-        return bool(_PREV_LEAD.match(self.text, s, e))
+        return bool(_PREV_LEAD.search(self.text, s, min(e, s + 60)))
 
     def passage(self, i: int) -> tuple[str, int, int, bool]:
         """Sentence ``i`` as (text, start, end, leans on an earlier-inspection sentence)."""
@@ -295,6 +302,8 @@ def _earlier_sentences(
     """Sentences that describe an inspection other than the event's own, earlier one."""
     earlier: set[int] = set()
     for i, (s, e) in enumerate(sents):
+        if not _DIGIT.search(text, s, e):
+            continue
         sentence = text[s:e]
         if not _ACTIVITY.search(sentence):
             continue
@@ -324,6 +333,8 @@ _DATE_LABEL = re.compile(
 def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
     best: tuple[int, int, dt.date, Evidence] | None = None
     for i, (s, e) in enumerate(block.sentences):
+        if not _DIGIT.search(block.text, s, e):
+            continue
         sentence = block.text[s:e]
         m = _ACTIVITY.search(sentence)
         if not m or i in block.earlier:
@@ -348,15 +359,16 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
 def _first(
     block: _Block,
     reader: Callable[[str, bool], T | None],
+    gate: re.Pattern[str],
     *,
     skip_earlier: bool = False,
     pairs: bool = False,
 ) -> tuple[T, Evidence] | None:
     """The first sentence of the block that states a value; with ``pairs``, a sentence read
     together with the one before it also counts ("Our rating of this service stayed the
-    same. We rated it as inadequate")."""
-    for i in range(len(block.sentences)):
-        if skip_earlier and i in block.earlier:
+    same. We rated it as inadequate"). Sentences that fail the cheap ``gate`` are passed over."""
+    for i, (gs, ge) in enumerate(block.sentences):
+        if (skip_earlier and i in block.earlier) or not gate.search(block.text, gs, ge):
             continue
         passage, s, e, after_earlier = block.passage(i)
         value = reader(passage, after_earlier)
@@ -395,8 +407,8 @@ def _announced(p: str, _: bool) -> bool | None:
 def _announced_in_block(block: _Block) -> tuple[bool, Evidence] | None:
     """The block's notice statements; both kinds (an announced and an unannounced part): None."""
     found: list[tuple[bool, Evidence]] = []
-    for i in range(len(block.sentences)):
-        if i in block.earlier:
+    for i, (gs, ge) in enumerate(block.sentences):
+        if i in block.earlier or not GATE_NOTICE.search(block.text, gs, ge):
             continue
         passage, s, e, _ = block.passage(i)
         if mixed_notice(passage):
@@ -420,9 +432,9 @@ def _event_from_block(block: _Block, start: _Start) -> Event:
         if got:
             values["date"], evidence["date"] = got
     finders: list[tuple[str, Callable[[_Block], tuple[Any, Evidence] | None]]] = [
-        ("overall_rating", lambda b: _first(b, _overall, skip_earlier=True)),
-        ("previous_rating", lambda b: _first(b, _previous, pairs=True)),
-        ("people_using_service", lambda b: _first(b, _people, skip_earlier=True)),
+        ("overall_rating", lambda b: _first(b, _overall, GATE_RATING, skip_earlier=True)),
+        ("previous_rating", lambda b: _first(b, _previous, GATE_RATING, pairs=True)),
+        ("people_using_service", lambda b: _first(b, _people, GATE_PEOPLE, skip_earlier=True)),
         ("announced", _announced_in_block),
     ]
     for name, find in finders:
