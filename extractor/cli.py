@@ -9,6 +9,7 @@ tracebacks of unexpected errors instead of a one-line message.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -25,6 +26,7 @@ from .evaluate import compare, evaluate, format_compare, format_eval, load_gold_
 from .loading import DEFAULT_MAX_BYTES, iter_input_paths, read_text
 from .models import Record
 from .pipeline import RunSummary, read_done, recheck_record, run_extraction
+from .runlog import append_run_log, run_log_path
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -168,13 +170,35 @@ def extract(
         if v is not None
     }
     done = read_done(output) if resume and output is not None else set()
+    started = dt.datetime.now(dt.UTC)
+    summary = RunSummary()
+    models: set[str] = set()
+    interrupted = False
     with get_backend(backend, **options) as engine:
-        summary = _run(files, engine, output, concurrency, done, max_bytes, quiet)
+        try:
+            _run(files, engine, output, concurrency, done, max_bytes, quiet, summary, models)
+        except KeyboardInterrupt:
+            interrupted = True
+            _err("interrupted: the records already written are kept; rerun with --resume to finish")
+    status = 130 if interrupted else 1 if summary.errors else 0
+    if output is not None:
+        arguments = {"paths": list(paths), "output": output, "backend": backend, **options}
+        arguments.update(concurrency=concurrency, resume=resume, max_bytes=max_bytes)
+        append_run_log(
+            run_log_path(output),
+            command="extract",
+            arguments=arguments,
+            started=started,
+            summary=summary,
+            exit_status=status,
+            interrupted=interrupted,
+            model=", ".join(sorted(models)) or None,
+        )
     if not quiet:
         _err(summary.line())
     if not files:
         _err("no supported files (.txt, .html) found in the given paths")
-    sys.exit(1 if summary.errors else 0)
+    sys.exit(status)
 
 
 def _run(
@@ -185,7 +209,9 @@ def _run(
     done: set[str],
     max_bytes: int,
     quiet: bool,
-) -> RunSummary:
+    summary: RunSummary,
+    models: set[str],
+) -> None:
     show_bar = not quiet and len(files) > 1 and sys.stderr.isatty()
     out: IO[str]
     with contextlib.ExitStack() as stack:
@@ -199,18 +225,22 @@ def _run(
         def write(record: Record) -> None:
             out.write(record.to_json() + "\n")
             out.flush()
+            if record.model:
+                models.add(record.model)
             if record.error is not None and not quiet:
                 _err(f"{record.source}: {record.error.message}")
             if bar is not None:
                 bar[0].advance(bar[1])
 
-        try:
-            return run_extraction(
-                files, engine, write, concurrency=concurrency, skip_sha256=done, max_bytes=max_bytes
-            )
-        except KeyboardInterrupt:
-            _err("interrupted: records already written are kept; rerun with --resume to finish")
-            sys.exit(130)
+        run_extraction(
+            files,
+            engine,
+            write,
+            concurrency=concurrency,
+            skip_sha256=done,
+            max_bytes=max_bytes,
+            summary=summary,
+        )
 
 
 # --- check --------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,13 +155,15 @@ def run_extraction(
     concurrency: int = 1,
     skip_sha256: Iterable[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    summary: RunSummary | None = None,
 ) -> RunSummary:
     """Extract every path, calling ``on_record`` as each record is done.
 
     With ``concurrency`` above 1 documents are processed concurrently (for backends that
     wait on a server); records then arrive in completion order. Documents whose sha256 is in
     ``skip_sha256`` are skipped (``--resume``). A KeyboardInterrupt stops the run; every
-    record already handed to ``on_record`` stays written.
+    record already handed to ``on_record`` stays written, and ``summary`` (when given) holds
+    the counts so far.
     """
     return asyncio.run(
         arun_extraction(
@@ -171,6 +173,7 @@ def run_extraction(
             concurrency=concurrency,
             skip_sha256=skip_sha256,
             max_bytes=max_bytes,
+            summary=summary,
         )
     )
 
@@ -183,35 +186,43 @@ async def arun_extraction(
     concurrency: int = 1,
     skip_sha256: Iterable[str] = (),
     max_bytes: int = DEFAULT_MAX_BYTES,
+    summary: RunSummary | None = None,
 ) -> RunSummary:
-    summary = RunSummary()
+    if summary is None:
+        summary = RunSummary()
     skip = set(skip_sha256)
-    limit = asyncio.Semaphore(max(1, concurrency))
 
     def emit(record: Record) -> None:
         summary.add(record)
         on_record(record)
 
     async def one(path: PathLike) -> None:
-        async with limit:
-            doc = load_or_error(path, backend, max_bytes=max_bytes)
-            if isinstance(doc, Record):
-                emit(doc)
-            elif doc.sha256 in skip:
-                summary.skipped += 1
-            else:
-                emit(await aextract_document(doc, backend, max_bytes=max_bytes))
+        doc = load_or_error(path, backend, max_bytes=max_bytes)
+        if isinstance(doc, Record):
+            emit(doc)
+        elif doc.sha256 in skip:
+            summary.skipped += 1
+        else:
+            emit(await aextract_document(doc, backend, max_bytes=max_bytes))
 
     if concurrency <= 1:
         for path in paths:
             await one(path)
         return summary
-    pending: list[Awaitable[None]] = [asyncio.ensure_future(one(p)) for p in paths]
+    # A fixed pool of workers pulling from one iterator: memory does not grow with the number
+    # of documents, and a slow document holds up only its own worker.
+    queue = iter(paths)
+
+    async def worker() -> None:
+        for path in queue:
+            await one(path)
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
     try:
-        await asyncio.gather(*pending)
+        await asyncio.gather(*workers)
     finally:
-        for task in pending:
-            if isinstance(task, asyncio.Future) and not task.done():
+        for task in workers:
+            if not task.done():
                 task.cancel()
     return summary
 
