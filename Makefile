@@ -13,6 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -f demo.jsonl demo.runs.jsonl
 	$(BIN)/cqc-extract extract seeds/ -o demo.jsonl
 	$(BIN)/cqc-extract check demo.jsonl
 	$(BIN)/cqc-extract eval demo.jsonl --gold seeds/
@@ -34,7 +35,7 @@ record: $(STAMP)
 	$(BIN)/python scripts/record.py
 
 schema: $(STAMP)
-	$(BIN)/python -m extractor.models > schemas/record.schema.json
+	$(BIN)/python -c "from extractor.models import render_json_schema as r; print(r(), end='')" > schemas/record.schema.json
 
 # Re-resolve the lock from pyproject.toml (needs the package registry).
 lock:
