@@ -65,40 +65,44 @@ def load_or_error(
         return _error_record(str(path), backend, err, err.sha256)
 
 
+def _as_document(
+    path_or_doc: PathLike | Document, backend: Backend, max_bytes: int
+) -> Document | Record:
+    if isinstance(path_or_doc, Document):
+        return path_or_doc
+    return load_or_error(path_or_doc, backend, max_bytes=max_bytes)
+
+
+def _record(doc: Document, backend: Backend, extraction: Extraction | DocumentError) -> Record:
+    if isinstance(extraction, DocumentError):
+        return _error_record(doc.source, backend, extraction, doc.sha256)
+    return build_record(doc, backend, extraction)
+
+
 def extract_document(
     path_or_doc: PathLike | Document, backend: Backend, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Record:
     """One document through load, backend and checker. Never raises a DocumentError."""
-    doc = (
-        path_or_doc
-        if isinstance(path_or_doc, Document)
-        else load_or_error(path_or_doc, backend, max_bytes=max_bytes)
-    )
+    doc = _as_document(path_or_doc, backend, max_bytes)
     if isinstance(doc, Record):
         return doc
     try:
-        extraction = backend.extract(doc)
+        return _record(doc, backend, backend.extract(doc))
     except DocumentError as err:
-        return _error_record(doc.source, backend, err, doc.sha256)
-    return build_record(doc, backend, extraction)
+        return _record(doc, backend, err)
 
 
 async def aextract_document(
     path_or_doc: PathLike | Document, backend: Backend, *, max_bytes: int = DEFAULT_MAX_BYTES
 ) -> Record:
     """Async form of :func:`extract_document`."""
-    doc = (
-        path_or_doc
-        if isinstance(path_or_doc, Document)
-        else load_or_error(path_or_doc, backend, max_bytes=max_bytes)
-    )
+    doc = _as_document(path_or_doc, backend, max_bytes)
     if isinstance(doc, Record):
         return doc
     try:
-        extraction = await backend.aextract(doc)
+        return _record(doc, backend, await backend.aextract(doc))
     except DocumentError as err:
-        return _error_record(doc.source, backend, err, doc.sha256)
-    return build_record(doc, backend, extraction)
+        return _record(doc, backend, err)
 
 
 @dataclass
