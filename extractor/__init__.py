@@ -29,7 +29,7 @@ from .errors import (
     UnreadableDocument,
     UsageError,
 )
-from .evaluate import compare, evaluate, load_gold_dir, load_records
+from .evaluation import compare, evaluate, load_gold_dir, load_records
 from .loading import html_to_text, iter_input_paths, load_document, read_text
 from .models import (
     SCHEMA_VERSION,

@@ -22,7 +22,7 @@ import click
 from . import __version__
 from .backends import backend_names, get_backend
 from .errors import ExtractorError, UsageError
-from .evaluate import compare, evaluate, format_compare, format_eval, load_gold_dir, load_records
+from .evaluation import compare, evaluate, format_compare, format_eval, load_gold_dir, load_records
 from .loading import DEFAULT_MAX_BYTES, iter_input_paths, read_text
 from .models import Record
 from .pipeline import RunSummary, read_done, recheck_record, run_extraction
@@ -371,6 +371,42 @@ def backends_() -> None:
     """List the available backends."""
     for name in backend_names():
         click.echo(name)
+
+
+# --- cache --------------------------------------------------------------------------------------
+
+_CACHE_DIR_OPTION = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The cache directory (default: $CQC_EXTRACT_CACHE_DIR, else the user cache directory).",
+)
+
+
+@cli.group(name="cache", context_settings=CONTEXT_SETTINGS)
+def cache_() -> None:
+    """The cache of validated model answers (used by model backends)."""
+
+
+@cache_.command(name="info", context_settings=CONTEXT_SETTINGS)
+@_CACHE_DIR_OPTION
+def cache_info_(cache_dir: Path | None) -> None:
+    """Where the cache is, how many entries it holds and how many bytes it takes."""
+    from .cache import cache_info
+
+    path, entries, size = cache_info(cache_dir)
+    click.echo(f"path: {path}")
+    click.echo(f"entries: {entries}")
+    click.echo(f"bytes: {size}")
+
+
+@cache_.command(name="clear", context_settings=CONTEXT_SETTINGS)
+@_CACHE_DIR_OPTION
+def cache_clear_(cache_dir: Path | None) -> None:
+    """Remove every entry from the cache."""
+    from .cache import cache_clear, default_cache_dir
+
+    removed = cache_clear(cache_dir)
+    click.echo(f"cleared {removed} entries from {cache_dir or default_cache_dir()}")
 
 
 # --- entry point --------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Tests of extractor.evaluate: loading, alignment, scoring, comparing and formatting."""
+"""Tests of extractor.evaluation: loading, alignment, scoring, comparing and formatting."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from extractor.errors import UsageError
-from extractor.evaluate import (
+from extractor.evaluation import (
     SCORED_FIELDS,
     align_events,
     compare,

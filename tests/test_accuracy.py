@@ -1,0 +1,127 @@
+"""Accuracy of the rules backend against gold, and the checker on every record it makes.
+
+* the two seeds are extracted exactly as their gold: every field of every event, and the page's
+  current rating;
+* on the development corpus (``tests/data/corpus`` against ``tests/data/corpus-gold``),
+  ``evaluate`` gives micro-F1 >= 0.95 and F1 >= 0.90 for every field that has gold values;
+* every record passes the checker without an issue of severity ``error``, and every evidence
+  holds: ``text[start:end] == quote``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+from conftest import DATA, SEEDS
+
+from extractor.checker import check_record
+from extractor.document import Document
+from extractor.evaluation import evaluate, format_eval, load_gold_dir
+from extractor.loading import load_document
+from extractor.models import Gold, Record
+from extractor.pipeline import extract_document
+from extractor.rules import RulesBackend
+
+CORPUS = DATA / "corpus"
+CORPUS_GOLD = DATA / "corpus-gold"
+SEED_FILES = sorted(SEEDS.glob("*.txt"))
+CORPUS_FILES = sorted(CORPUS.glob("*.txt"))
+
+
+@functools.cache
+def corpus_run() -> tuple[tuple[Document, Record], ...]:
+    backend = RulesBackend()
+    out = []
+    for path in CORPUS_FILES:
+        doc = load_document(path, source=path.name)
+        out.append((doc, extract_document(doc, backend)))
+    return tuple(out)
+
+
+def test_the_test_data_is_complete_and_self_contained() -> None:
+    assert len(CORPUS_FILES) == 132
+    gold = load_gold_dir(CORPUS_GOLD)
+    assert sorted(gold) == [p.name for p in CORPUS_FILES]
+    assert (CORPUS / "manifest.jsonl").read_text(encoding="utf-8").count("\n") == 132
+    assert len(SEED_FILES) == 2
+
+
+# --- the seeds ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", SEED_FILES, ids=[p.stem for p in SEED_FILES])
+def test_seed_is_extracted_exactly_as_its_gold(path: Path) -> None:
+    gold = Gold.model_validate_json(
+        path.with_name(path.stem + ".gold.json").read_text(encoding="utf-8")
+    )
+    doc = load_document(path)
+    record = extract_document(doc, RulesBackend())
+    assert record.error is None
+    assert record.current_rating == gold.current_rating
+    assert [e.values() for e in record.events] == [g.model_dump(mode="json") for g in gold.events]
+    assert [i for i in record.issues if i.severity == "error"] == []
+    for event in record.events:
+        for name, ev in event.evidence.items():
+            assert ev.holds_in(doc.text), (name, ev)
+        # evidence for every non-null field and for no null one
+        assert set(event.evidence) == {
+            k for k, v in event.values().items() if k != "kind" and v is not None
+        }
+
+
+def test_seed_003_awards_no_rating_that_the_text_does_not_state() -> None:
+    """Seed 003's 2019 inspection states the last rating, not the new one: no guessing."""
+    record = extract_document(SEEDS / "003_7166d48ac7fe3a64.txt", RulesBackend())
+    first = record.events[0]
+    assert first.date is not None and first.date.isoformat() == "2019-11-20"
+    assert first.overall_rating is None
+    assert first.previous_rating == "Requires improvement"
+    assert "overall_rating" not in first.evidence
+
+
+# --- the development corpus --------------------------------------------------------------------
+
+
+def test_corpus_accuracy_against_gold() -> None:
+    report = evaluate([r for _, r in corpus_run()], load_gold_dir(CORPUS_GOLD))
+    shown = format_eval(report, show_mismatches=50)
+    assert report.documents == 132 and not report.missing and not report.unmatched_records, shown
+    assert report.errors == 0, shown
+    micro = report.micro.f1
+    assert micro is not None and micro >= 0.95, shown
+    for name, score in report.fields.items():
+        if score.support == 0:
+            continue
+        assert score.f1 is not None and score.f1 >= 0.90, f"{name}\n{shown}"
+
+
+def test_corpus_events_are_found_one_for_one() -> None:
+    report = evaluate([r for _, r in corpus_run()], load_gold_dir(CORPUS_GOLD))
+    assert report.gold_events == report.predicted_events == report.aligned_events == 132
+
+
+def test_every_corpus_record_passes_the_checker() -> None:
+    failures = []
+    for doc, record in corpus_run():
+        # the record's own issues, and a fresh run of the checker on the record as it stands
+        for found in (record.issues, check_record(record, doc.text)):
+            errors = [i for i in found if i.severity == "error"]
+            if errors:
+                failures.append(f"{doc.source}: {[(i.code, i.event, i.field) for i in errors]}")
+    assert failures == []
+
+
+def test_every_corpus_evidence_holds() -> None:
+    checked = 0
+    for doc, record in corpus_run():
+        if record.current_rating_evidence is not None:
+            assert record.current_rating_evidence.holds_in(doc.text), doc.source
+            checked += 1
+        for i, event in enumerate(record.events):
+            for name, ev in event.evidence.items():
+                assert ev.holds_in(doc.text), (doc.source, i, name, ev)
+                assert doc.text[ev.start : ev.end] == ev.quote
+                checked += 1
+    assert checked >= 200

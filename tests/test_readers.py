@@ -1,0 +1,374 @@
+"""Tests of extractor.readers: what one passage says about one field, in its role.
+
+Every passage here was written for these tests, in the wording of the report eras
+(``shared/docs/domain.md``); none is copied from the corpus. Each reader must give the value the
+passage states *in that field's role*, with the span of the words it read, and nothing for the
+false friends: a key question's rating, a finding, a regulation's name, a capacity, a sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from extractor.readers import (
+    is_previous_context,
+    mixed_notice,
+    read_announced,
+    read_event_date,
+    read_overall_rating,
+    read_people,
+    read_previous_published,
+    read_previous_rating,
+)
+from extractor.values import normalize_rating, parse_number
+
+GOOD, RI, INAD, OUT = "Good", "Requires improvement", "Inadequate", "Outstanding"
+
+
+def _ids(table: list[tuple[str, object]] | list[tuple[str, object, object]]) -> list[str]:
+    return [row[0][:60] for row in table]
+
+
+# --- overall rating --------------------------------------------------------------------------
+
+OVERALL = [
+    ("The overall rating for the service has changed from requires improvement to good.", GOOD),
+    ("The overall rating for this service has changed from Good to Inadequate.", INAD),
+    ("Overall rating for this service: Good", GOOD),
+    ("OVERALL RATING FOR THIS SERVICE: REQUIRES IMPROVEMENT", RI),
+    ("Overall rating: Inadequate", INAD),
+    ("The service was rated Inadequate.", INAD),
+    ("The service remains Good.", GOOD),
+    ("The service continues to be rated good.", GOOD),
+    ("We rated this service Outstanding overall.", OUT),
+    ("We have rated this service as outstanding.", OUT),
+    ("The practice is rated as requires improvement overall.", RI),
+    ("Overall, the service is rated as requires improvement.", RI),
+    ("Overall the practice is rated as good.", GOOD),
+    ("Our rating of this service stayed the same. We rated it as good because:", GOOD),
+    ("This service is rated as Good overall.", GOOD),
+]
+
+NOT_OVERALL = [
+    "Good governance",
+    "The provider was in breach of Regulation 17 (Good governance).",
+    "Staff followed good practice when handling medicines.",
+    "We found inadequate staffing levels at night.",
+    "The service requires improvement in how medicines are recorded.",
+    "Safe: Requires improvement",
+    "Well-led: Inadequate",
+    "Are services safe? – Good",
+    "Are services safe? - Good",
+    "We rated the practice as good for providing safe services.",
+    "The practice is rated as good for providing safe services.",
+    "The trust is rated good for caring.",
+    "The rating for safe was requires improvement.",
+    "We rated safe as requires improvement.",
+    "We rated the hospital good for this core service.",
+    "Our rating of this core service was requires improvement.",
+    "The hospital was rated good for this core service.",
+    "The service was rated good in Safe, Effective and Caring.",
+    "Overall: Good",  # the page header: current_rating, not an event's rating
+    "The home was awarded a two star good service rating.",
+    "The inspector judged the home to be providing an Good service.",
+    "This home has been rated as providing a good service (two stars).",
+    "The quality rating for this service is two star: good.",
+    "The last rating for this service was requires improvement (published 24 September 2018).",
+    "At our last inspection we rated the service good.",
+    "This service was previously rated good.",
+    "At our last inspection we rated the service inadequate overall.",
+    "The service was not rated at this inspection because it was a focused inspection.",
+    "People told us the food was good and the staff were outstanding.",
+]
+
+
+@pytest.mark.parametrize(("passage", "rating"), OVERALL, ids=_ids(OVERALL))
+def test_read_overall_rating(passage: str, rating: str) -> None:
+    got = read_overall_rating(passage)
+    assert got is not None
+    value, start, end = got
+    assert value == rating
+    assert normalize_rating(passage[start:end]) == rating
+
+
+@pytest.mark.parametrize("passage", NOT_OVERALL, ids=[p[:60] for p in NOT_OVERALL])
+def test_no_overall_rating_from_a_false_friend(passage: str) -> None:
+    assert read_overall_rating(passage) is None
+
+
+def test_overall_rating_after_a_sentence_about_an_earlier_inspection() -> None:
+    """Letters: "We carried out ... on 25 February 2016. The overall rating ... was good." is the
+    earlier inspection's rating, once the reader is told the passage leans on it."""
+    passage = (
+        "We carried out an announced comprehensive inspection on 25 February 2016. "
+        "The overall rating for the practice was good."
+    )
+    assert read_overall_rating(passage, previous_context=True) is None
+    leaning = "The overall rating for the practice was good."
+    assert read_overall_rating(leaning, previous_context=True) is None
+    got = read_previous_rating(leaning, previous_context=True)
+    assert got is not None and got[0] == GOOD
+    # a change stated outright still counts
+    changed = "The overall rating for the service has changed from good to inadequate."
+    got = read_overall_rating(changed, previous_context=True)
+    assert got is not None and got[0] == INAD
+
+
+# --- previous rating -------------------------------------------------------------------------
+
+PREVIOUS = [
+    ("The overall rating for the service has changed from requires improvement to good.", RI),
+    (
+        "The last rating for this service was requires improvement (published 24 September 2018).",
+        RI,
+    ),
+    ("The last rating for this service was Outstanding.", OUT),
+    ("The previous rating for this service was good.", GOOD),
+    ("At our last inspection we rated the service good.", GOOD),
+    ("This service was previously rated good.", GOOD),
+    ("At our last inspection we rated the service inadequate overall.", INAD),
+    ("Our last inspection rated the service requires improvement overall.", RI),
+    ("Our rating of this service stayed the same. We rated it as good because:", GOOD),
+    (
+        "At the last inspection the service was rated requires improvement (published 2 June 2018).",
+        RI,
+    ),
+]
+
+NOT_PREVIOUS = [
+    "The service was rated Inadequate.",
+    "Overall rating for this service: Good",
+    "At our last inspection we rated safe as requires improvement.",
+    "Good governance",
+    "At our last inspection the provider was in breach of Regulation 12.",
+    "The service requires improvement in how medicines are recorded.",
+    "The last report was published on 3 March 2017.",
+]
+
+
+@pytest.mark.parametrize(("passage", "rating"), PREVIOUS, ids=_ids(PREVIOUS))
+def test_read_previous_rating(passage: str, rating: str) -> None:
+    got = read_previous_rating(passage)
+    assert got is not None
+    value, start, end = got
+    assert value == rating
+    assert normalize_rating(passage[start:end]) == rating
+
+
+@pytest.mark.parametrize("passage", NOT_PREVIOUS, ids=[p[:60] for p in NOT_PREVIOUS])
+def test_no_previous_rating(passage: str) -> None:
+    assert read_previous_rating(passage) is None
+
+
+def test_a_change_gives_both_ratings_from_one_sentence() -> None:
+    s = "The overall rating for the service has changed from requires improvement to good."
+    overall, previous = read_overall_rating(s), read_previous_rating(s)
+    assert overall is not None and previous is not None
+    assert (overall[0], previous[0]) == (GOOD, RI)
+    assert previous[2] <= overall[1]  # the earlier rating is written first
+
+
+@pytest.mark.parametrize(
+    ("passage", "previous"),
+    [
+        ("At the last inspection the service was rated requires improvement", True),
+        ("This service was previously rated good.", True),
+        ("When it was rated inadequate the home entered special measures.", True),
+        ("This inspection was unannounced.", False),
+        ("The provider announced plans to close the home.", False),
+    ],
+)
+def test_is_previous_context(passage: str, previous: bool) -> None:
+    assert is_previous_context(passage) is previous
+
+
+# --- publication date of the previous report --------------------------------------------------
+
+PUBLISHED = [
+    (
+        "The last rating for this service was requires improvement (published 24 September 2018).",
+        dt.date(2018, 9, 24),
+    ),
+    ("Our last report was published on 3 March 2017.", dt.date(2017, 3, 3)),
+    ("The last rating was good (published 1 June 2019)", dt.date(2019, 6, 1)),
+    ("The previous report (publication date 14/10/08) found breaches.", dt.date(2008, 10, 14)),
+]
+
+
+@pytest.mark.parametrize(("passage", "date"), PUBLISHED, ids=_ids(PUBLISHED))
+def test_read_previous_published(passage: str, date: dt.date) -> None:
+    got = read_previous_published(passage)
+    assert got is not None
+    assert got[0] == date
+    assert str(date.year)[2:] in passage[got[1] : got[2]]
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "Inspection carried out on 18 November 2019",
+        "The last rating for this service was requires improvement.",
+        "We published our findings in June 2018.",  # month and year are no date
+        "The service was registered on 4 June 2017.",
+    ],
+)
+def test_no_previous_published(passage: str) -> None:
+    assert read_previous_published(passage) is None
+
+
+# --- the event's date ------------------------------------------------------------------------
+
+EVENT_DATE = [
+    ("Inspection carried out on 6, 7 August 2013", dt.date(2013, 8, 6), "6, 7 August 2013"),
+    ("Inspection carried out on 18 November 2019", dt.date(2019, 11, 18), "18 November 2019"),
+    ("Review carried out on 9 September 2021", dt.date(2021, 9, 9), "9 September 2021"),
+    ("Report from 8 May 2025 assessment", dt.date(2025, 5, 8), "8 May 2025"),
+    ("14 June 2016", dt.date(2016, 6, 14), "14 June 2016"),
+    ("31 October to 01 November 2018", dt.date(2018, 10, 31), None),
+    ("Unannounced Inspection 26th February 2008", dt.date(2008, 2, 26), "26th February 2008"),
+    ("We inspected this service on 1 October 2014.", dt.date(2014, 10, 1), "1 October 2014"),
+    (
+        "Inspection activity started on 12 April and ended on 20 April 2022.",
+        dt.date(2022, 4, 12),
+        None,
+    ),
+    (
+        "Inspection carried out on 30 December 2018 to 2 January 2019",
+        dt.date(2018, 12, 30),
+        None,
+    ),
+    ("Date of inspection visit: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
+    ("Date: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
+    ("Date of inspection: 26/02/2025", dt.date(2025, 2, 26), "26/02/2025"),
+]
+
+NOT_EVENT_DATE = [
+    "Updated 2 February 2023",
+    "Last updated 2 February 2023",
+    "Published 3 March 2020",
+    "The service was registered on 4 June 2017.",
+    "Inspection carried out in June 2015",  # no day: not a date
+    "During a routine inspection",
+]
+
+
+@pytest.mark.parametrize(("passage", "date", "span"), EVENT_DATE, ids=_ids(EVENT_DATE))
+def test_read_event_date(passage: str, date: dt.date, span: str | None) -> None:
+    got = read_event_date(passage)
+    assert got is not None
+    assert got[0] == date
+    if span is not None:
+        assert passage[got[1] : got[2]] == span
+
+
+@pytest.mark.parametrize("passage", NOT_EVENT_DATE, ids=[p[:60] for p in NOT_EVENT_DATE])
+def test_no_event_date(passage: str) -> None:
+    assert read_event_date(passage) is None
+
+
+# --- people using the service ----------------------------------------------------------------
+
+PEOPLE = [
+    ("Thirty four people were using the service.", 34, "Thirty four"),
+    ("One hundred and eight people were receiving a service.", 108, "One hundred and eight"),
+    ("At the time of our inspection 108 people were using the service.", 108, "108"),
+    ("At the time of the inspection, there were twenty-two people using the service.", 22, None),
+    ("The agency was providing personal care to 39 people.", 39, "39"),
+    ("Sixty people live at the home.", 60, "Sixty"),
+    (
+        "The home provides care for up to 60 people. At the time of the inspection there were "
+        "52 people living at the home.",
+        52,
+        "52",
+    ),
+    (
+        "There were 30 people living at the home at the time of our visit, 12 of whom were "
+        "living with dementia.",
+        30,
+        "30",
+    ),
+]
+
+NOT_PEOPLE = [
+    "The service is registered to provide care for up to 60 people.",
+    "The home is registered to accommodate a maximum of 40 people.",
+    "We spoke with 10 people who used the service.",
+    "We looked at the care records of 6 people.",
+    "We received feedback from 23 people using the service.",
+    "There were 18 people in one unit and 10 in the other.",
+    "The service supported 1,200 people a year.",
+    "The home has 40 beds.",
+    "Good governance",
+]
+
+
+@pytest.mark.parametrize(("passage", "n", "words"), PEOPLE, ids=_ids(PEOPLE))
+def test_read_people(passage: str, n: int, words: str | None) -> None:
+    got = read_people(passage)
+    assert got is not None
+    assert got[0] == n
+    assert parse_number(passage[got[1] : got[2]]) == n
+    if words is not None:
+        assert passage[got[1] : got[2]] == words
+
+
+@pytest.mark.parametrize("passage", NOT_PEOPLE, ids=[p[:60] for p in NOT_PEOPLE])
+def test_no_people_from_a_capacity_a_sample_or_a_part(passage: str) -> None:
+    assert read_people(passage) is None
+
+
+# --- announced -------------------------------------------------------------------------------
+
+ANNOUNCED = [
+    ("We gave the service 48 hours' notice of the inspection.", True),
+    ("We gave the provider 24 hours' notice because it is a small service.", True),
+    ("The inspection was announced.", True),
+    ("The inspection was announced 24 hours earlier.", True),
+    ("The inspection was announced 24 hours before our visit.", True),
+    ("This inspection was unannounced.", False),
+    ("The inspection took place on 3 May and was unannounced.", False),
+    ("The registered manager did not know we would be visiting.", False),
+    ("We visited the home without prior notice.", False),
+]
+
+NOT_ANNOUNCED = [
+    # says nothing of notice, or speaks of something other than the inspection
+    "We served a warning notice on the provider.",
+    "The provider announced plans to close the home.",
+    "Staff carried out unannounced spot checks.",
+    "During a routine inspection",
+    # mixed: one part announced, the other not
+    "The first day of the inspection was unannounced and we told the provider we would return "
+    "on the second day.",
+    "This was an announced inspection. We also made an unannounced visit on 12 June.",
+    "This inspection took place on 7 and 8 June 2016. The first day was unannounced.",
+]
+
+
+@pytest.mark.parametrize(("passage", "value"), ANNOUNCED, ids=_ids(ANNOUNCED))
+def test_read_announced(passage: str, value: bool) -> None:
+    got = read_announced(passage)
+    assert got is not None
+    assert got[0] is value
+    words = passage[got[1] : got[2]].lower()
+    assert ("announced" in words or "notice" in words or "know" in words) is True
+
+
+@pytest.mark.parametrize("passage", NOT_ANNOUNCED, ids=[p[:60] for p in NOT_ANNOUNCED])
+def test_no_announced(passage: str) -> None:
+    assert read_announced(passage) is None
+
+
+@pytest.mark.parametrize(
+    ("passage", "mixed"),
+    [
+        ("This was an announced inspection. We also made an unannounced visit on 12 June.", True),
+        ("This inspection took place on 7 and 8 June 2016. The first day was unannounced.", True),
+        ("This inspection was unannounced.", False),
+        ("We gave the service 48 hours' notice of the inspection.", False),
+    ],
+)
+def test_mixed_notice(passage: str, mixed: bool) -> None:
+    assert mixed_notice(passage) is mixed
