@@ -36,14 +36,16 @@ from typing import Any
 
 from .models import EVENT_FIELDS, Event, Evidence, Issue, Record
 from .readers import (
+    is_previous_context,
     read_announced,
     read_event_date,
+    read_header_rating,
     read_overall_rating,
     read_people,
     read_previous_published,
     read_previous_rating,
 )
-from .rules import find_event_starts
+from .rules import DATE_LABEL, find_event_starts
 from .values import NUMBER_RE, RATING_RE, iter_dates, normalize_rating, parse_number
 
 #: Every issue code the checker emits, with its severity.
@@ -51,7 +53,9 @@ CODES: dict[str, str] = {
     "evidence_missing": "error",
     "evidence_unexpected": "warning",
     "offsets_mismatch": "error",
+    "quote_boundary": "error",
     "quote_not_found": "error",
+    "quote_normalized": "warning",
     "value_not_in_quote": "error",
     "value_mismatch": "error",
     "wrong_role": "error",
@@ -81,9 +85,10 @@ def _squash(s: str) -> str:
 
 
 def _ground(ev: Evidence, text: str) -> tuple[str, str] | None:
-    """(code, message) when the quote is not at its offsets."""
+    """(code, message) when the quote is not at its offsets, or does not start and end on
+    a word boundary (a truncated or padded quote)."""
     if ev.holds_in(text):
-        return None
+        return _boundary(ev, text)
     where = text.find(ev.quote)
     if where >= 0:
         return (
@@ -93,6 +98,23 @@ def _ground(ev: Evidence, text: str) -> tuple[str, str] | None:
     if _squash(ev.quote) and _squash(ev.quote) in _squash(text):
         return "offsets_mismatch", "quote matches the text only with different white space"
     return "quote_not_found", f"quote not found in the text: {_short(ev.quote)!r}"
+
+
+def _boundary(ev: Evidence, text: str) -> tuple[str, str] | None:
+    q = ev.quote
+    if q != q.strip():
+        return "quote_boundary", "the quote starts or ends with white space"
+    if ev.start > 0 and text[ev.start - 1].isalnum() and text[ev.start].isalnum():
+        return (
+            "quote_boundary",
+            f"the quote starts inside a word: {_short(text[max(0, ev.start - 10) : ev.start + 20])!r}",
+        )
+    if ev.end < len(text) and text[ev.end - 1].isalnum() and text[ev.end].isalnum():
+        return (
+            "quote_boundary",
+            f"the quote ends inside a word: {_short(text[max(0, ev.end - 20) : ev.end + 10])!r}",
+        )
+    return None
 
 
 def _short(s: str, n: int = 80) -> str:
@@ -112,7 +134,6 @@ _DATE_ROLE_CUE = re.compile(
     r"date|during|spoke|we\s+\w+ed)\b",
     re.I,
 )
-_HEADER_RATING = re.compile(r"(?:\bOverall\b|^[^\n]{0,100}$)", re.I)
 
 Check = Callable[[Any, str], tuple[str, str] | None]
 
@@ -134,6 +155,11 @@ def _check_date(value: dt.date, quote: str) -> tuple[str, str] | None:
             return (
                 "wrong_role",
                 "the quote does not present this as the date of an inspection, review or assessment",
+            )
+        if is_previous_context(quote, got[1]) and not DATE_LABEL.match(quote):
+            return (
+                "wrong_role",
+                "the quote gives the date of an earlier inspection, not this event's",
             )
         return _compare(value, got[0], "the date")
     dates = [d.first for d in iter_dates(quote)]
@@ -217,14 +243,12 @@ _FIELD_CHECKS: dict[str, Check] = {
 
 
 def _check_current(value: str, quote: str) -> tuple[str, str] | None:
-    ratings = _ratings_in(quote)
-    if not ratings:
-        return "value_not_in_quote", f"the quote does not state the rating {value!r}"
-    if value not in ratings:
-        return "value_mismatch", f"the quote gives {sorted(ratings)}, not {value!r}"
-    if not _HEADER_RATING.search(quote):
+    got = read_header_rating(quote)
+    if got is not None:
+        return _compare(value, got[0], "the current rating")
+    if value in _ratings_in(quote):
         return "wrong_role", "the quote is not the page header's overall rating"
-    return None
+    return "value_not_in_quote", f"the quote does not state the rating {value!r}"
 
 
 # --- the checker ------------------------------------------------------------------------------

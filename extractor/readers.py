@@ -50,6 +50,7 @@ _PREV_CUE = re.compile(
     r"\b(?:last|previous|prior|earlier|initial|preceding)\b(?:\s+[\w-]+){0,3}?\s+"
     r"(?:inspection|inspections|inspected|visit|report|rating|rated|assessment|assessed)\b|"
     r"\bpreviously\b|\bre-?inspected\b|\blast\s+inspected\b|\binitially\s+inspected\b|"
+    r"\bat\s+that\s+(?:inspection|visit|assessment)\b|"
     r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b",
     re.IGNORECASE,
 )
@@ -67,6 +68,7 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
+    re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s+{_R}\s*(?:\.|$)", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(
@@ -84,7 +86,16 @@ _OVERALL_PATTERNS = [
         rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
         re.I,
     ),
-    re.compile(rf"\bremains?\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(rf"\bremain(?:s|ed)?\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\b(?:the|this)\s+{_SUBJ}\s+(?:has\s+|had\s+)?(?:deteriorated|improved|declined|dropped|fallen|risen|gone\s+(?:up|down)|went\s+(?:up|down)|changed)\s+(?:overall\s+)?to\s+{_R}",
+        re.I,
+    ),
+    re.compile(rf"\b(?:is|are|has\s+been)\s+now\s+rated\s+(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\bwe\s+(?:have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
+        re.I,
+    ),
     re.compile(rf"\bjudged\s+(?:the\s+)?[\w ]{{1,30}}?\s+to\s+be\s+{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
 ]
@@ -94,9 +105,7 @@ _STAYED_SAME = re.compile(
     re.I | re.S,
 )
 _PREVIOUS_PATTERNS = [
-    re.compile(
-        rf"\b(?:last|previous)\s+rating\s+(?:for|of)\s+(?:this|the)\s+[\w-]+\s+was\s+{_R}", re.I
-    ),
+    re.compile(rf"\b(?:last|previous)\s+rating\b[^.()]{{0,60}}?\b(?:was|is|of)\s+{_R}", re.I),
     re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
     re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
@@ -260,6 +269,11 @@ _SAMPLE_AFTER = re.compile(
     r"feedback|gave\s+feedback|completed|responded|returned)\b",
     re.I,
 )
+#: "18 people on Cedar unit and 26 on Willow unit": parts of a total, not the total.
+_UNIT_PART = re.compile(
+    rf"\b{NUMBER_PATTERN}\b[^.;]{{0,40}}?\b(?:unit|wing|floor|house|bungalow|flat|suite|ward|upstairs|downstairs)\b",
+    re.I,
+)
 _PERIOD = re.compile(
     r"\b(?:per|a|each|every)\s+(?:year|month|week|day|annum)\b|\bin\s+(?:19|20)\d\d\b|"
     r"\bannually\b|\bover\s+the\s+(?:last|past)\b",
@@ -273,7 +287,7 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
     A capacity ("registered to provide care for up to 60 people"), a sample ("we spoke with
     10 people"), a yearly figure, or one part of a total ("18 people in one unit") is not read.
     """
-    if _PERIOD.search(passage):
+    if _PERIOD.search(passage) or len(_UNIT_PART.findall(passage)) >= 2:
         return None
     for m in _PEOPLE_RE.finditer(passage):
         n = parse_number(m.group("n"))
@@ -368,6 +382,57 @@ def mixed_notice(passage: str) -> bool:
     has_t = bool(_ANNOUNCED_TRUE.search(passage))
     has_f = bool(_ANNOUNCED_FALSE.search(passage))
     return bool(_PART_NOTICE.search(passage)) or (has_t and has_f)
+
+
+# --- the page header's current rating ---------------------------------------------------------
+
+_HEADER_FORMS = [
+    (
+        "summary",
+        re.compile(
+            r"\s*Overall\s+summary\s*&\s*rating[ \t]*\n\s*(?P<r>Outstanding|Good|Requires\s+improvement|Inadequate)\s*",
+            re.I,
+        ),
+    ),
+    (
+        "overall",
+        re.compile(
+            r"\s*Overall\s*:\s*(?P<r>Outstanding|Good|Requires\s+improvement|Inadequate)(?:\s+read\s+more\b[^\n]*)?\s*",
+            re.I,
+        ),
+    ),
+    (
+        "title",
+        re.compile(
+            r"\s*(?P<name>(?:Provider:\s*)?(?-i:[A-Z])[^\n.!?:;]{2,80}?)\s+(?P<r>Outstanding|Good|Requires\s+improvement|Inadequate)\s*",
+            re.I,
+        ),
+    ),
+]
+_NOT_A_NAME = re.compile(
+    rf"\b(?:rating|rated|ratings|overall|summary|key\s+question|{_KQ}|services?\s+\w+\?|are\s+services)\b|[–\-:?]\s*$",
+    re.I,
+)
+
+
+def read_header_rating(passage: str) -> tuple[str, int, int, str] | None:
+    """The location's current rating as the page header states it: (rating, start, end, form).
+
+    The whole passage must be a header line: "Overall: Requires improvement read more about
+    inspection ratings", a title line "Cosmetic Surgery Partners Good", or the older layout's
+    "Overall summary & rating" heading with the rating on the next line. A key question
+    ("Safe: Requires improvement") or a phrase ("Good governance") is not a header.
+    """
+    for form, pattern in _HEADER_FORMS:
+        m = pattern.fullmatch(passage)
+        if m is None:
+            continue
+        if form == "title" and _NOT_A_NAME.search(m.group("name")):
+            continue
+        rating = normalize_rating(m.group("r"))
+        if rating:
+            return rating, m.start("r"), m.end("r"), form
+    return None
 
 
 def mentions_rating(passage: str) -> bool:

@@ -31,19 +31,24 @@ from .readers import (
     mixed_notice,
     read_announced,
     read_event_date,
+    read_header_rating,
     read_overall_rating,
     read_people,
     read_previous_published,
     read_previous_rating,
 )
-from .values import RATING_RE, iter_dates, normalize_rating
+from .values import iter_dates
 
 T = TypeVar("T")
 
 # --- sentences ---------------------------------------------------------------------------------
 
+# A sentence ends at ". " before a capital; a line ends one too, except where the text was
+# hard-wrapped: a single line break inside a sentence, before a lower-case word or a number
+# ("We gave the service 48\nhours' notice"), joins the two lines.
 _SENT_END = re.compile(
-    r"(?<=[.!?])[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9])|[ \t]*\n\s*|[ \t]+\|[ \t]+"
+    r"(?<=[.!?])[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9])"
+    r"|[ \t]*\n[ \t]*\n\s*|(?<=[.!?:;])[ \t]*\n\s*|[ \t]*\n\s*(?![a-z0-9£(])|[ \t]+\|[ \t]+"
 )
 
 
@@ -191,7 +196,8 @@ _GENERIC = re.compile(
     r"\b(?:we\s+will|will\s+be|you\s+can|you\s+will|what\s+to\s+expect|we\s+rate\s+most|"
     r"page\s+last\s+updated|the\s+practices\s+that\s+we\s+have\s+reported|"
     r"published\s+reports\s+on|how\s+we\s+(?:publish|inspect|rate)|our\s+(?:target|inspectors)\b|"
-    r"wherever\s+possible|this\s+information\s+will)",
+    r"wherever\s+possible|this\s+information\s+will|we\s+(?:usually|may|normally|aim|can)|"
+    r"most\s+of\s+our|how\s+often|this\s+page|depends\s+on|guidance\s+for)",
     re.I,
 )
 
@@ -200,7 +206,17 @@ def describes_an_inspection(text: str) -> bool:
     """Whether a page without headlines is about one particular inspection or assessment."""
     specific = len(_SPECIFIC.findall(text))
     generic = len(_GENERIC.findall(text))
+    dated = any(
+        _ACTIVITY.search(text[s:e]) and read_event_date(text[s:e])
+        for s, e in _dated_sentences(text)
+    )
+    if dated and generic < 6:
+        return True
     return specific >= 1 and specific > generic
+
+
+def _dated_sentences(text: str) -> list[tuple[int, int]]:
+    return [(s, e) for s, e in split_sentences(text) if _DIGIT.search(text, s, e)]
 
 
 def _page_kind(text: str) -> Kind:
@@ -259,7 +275,9 @@ GATE_PEOPLE = re.compile(
     r"\b(?:people|persons|residents|patients|adults|children|users|individuals|clients|men|women|customers|tenants)\b",
     re.I,
 )
-GATE_NOTICE = re.compile(r"announced|notice|did\s+not\s+know", re.I)
+GATE_NOTICE = re.compile(
+    r"announced|notice|did\s+not\s+know|\bcoming\b|\bbefore\b|\badvance\b|\bprior\b|\bahead\b", re.I
+)
 
 
 _DIGIT = re.compile(r"\d")
@@ -297,7 +315,7 @@ class _Block:
 
 
 def _earlier_sentences(
-    text: str, sents: list[tuple[int, int]], event_date: dt.date | None
+    text: str, sents: list[tuple[int, int]], event_date: dt.date | None, kind: Kind = "inspection"
 ) -> set[int]:
     """Sentences that describe an inspection other than the event's own, earlier one."""
     earlier: set[int] = set()
@@ -308,11 +326,12 @@ def _earlier_sentences(
         if not _ACTIVITY.search(sentence):
             continue
         d = read_event_date(sentence)
-        if d is None or _DATE_LABEL.match(sentence):
+        if d is None or DATE_LABEL.match(sentence):
             continue
         nxt = text[sents[i + 1][0] : sents[i + 1][1]] if i + 1 < len(sents) else ""
         if event_date is not None:
-            if d[0] < event_date and not _THIS_ONE.search(sentence):
+            # An assessment's "Report from" date may follow its own visit days.
+            if d[0] < event_date and not _THIS_ONE.search(sentence) and kind != "assessment":
                 earlier.add(i)
         elif (
             _BACK_REFERENCE.match(nxt)
@@ -323,7 +342,7 @@ def _earlier_sentences(
     return earlier
 
 
-_DATE_LABEL = re.compile(
+DATE_LABEL = re.compile(
     r"^\W*(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visit)?|(?:last|latest)\s+"
     r"inspection|inspection\s+date|date\s+of\s+visit)\s*:",
     re.I,
@@ -340,7 +359,7 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
         if not m or i in block.earlier:
             continue
         d = read_event_date(sentence)
-        label = bool(_DATE_LABEL.match(sentence))
+        label = bool(DATE_LABEL.match(sentence))
         if (
             d is None
             or d[1] < m.start() - 60
@@ -363,6 +382,7 @@ def _first(
     *,
     skip_earlier: bool = False,
     pairs: bool = False,
+    headings: bool = False,
 ) -> tuple[T, Evidence] | None:
     """The first sentence of the block that states a value; with ``pairs``, a sentence read
     together with the one before it also counts ("Our rating of this service stayed the
@@ -376,12 +396,25 @@ def _first(
             if after_earlier:  # the quote carries the sentence it leans on
                 s = block.sentences[i - 1][0]
             return value, Evidence.at(block.text, s, e)
-        if pairs and i > 0:
+        if (pairs or (headings and _is_heading(block, i - 1))) and i > 0:
             s = block.sentences[i - 1][0]
             value = reader(block.text[s:e], False)
             if value is not None:
                 return value, Evidence.at(block.text, s, e)
     return None
+
+
+def _is_heading(block: _Block, i: int) -> bool:
+    """A short line without a full stop: a heading whose value may stand on the next line
+    ("Overall rating for this service" / "Good")."""
+    if i < 0:
+        return False
+    s, e = block.sentences[i]
+    return (
+        e - s <= 80
+        and block.text[e - 1] not in ".!?;,"
+        and "\n" in block.text[e : block.sentences[i + 1][0]]
+    )
 
 
 def _overall(p: str, after_earlier: bool) -> str | None:
@@ -432,7 +465,10 @@ def _event_from_block(block: _Block, start: _Start) -> Event:
         if got:
             values["date"], evidence["date"] = got
     finders: list[tuple[str, Callable[[_Block], tuple[Any, Evidence] | None]]] = [
-        ("overall_rating", lambda b: _first(b, _overall, GATE_RATING, skip_earlier=True)),
+        (
+            "overall_rating",
+            lambda b: _first(b, _overall, GATE_RATING, skip_earlier=True, headings=True),
+        ),
         ("previous_rating", lambda b: _first(b, _previous, GATE_RATING, pairs=True)),
         ("people_using_service", lambda b: _first(b, _people, GATE_PEOPLE, skip_earlier=True)),
         ("announced", _announced_in_block),
@@ -456,42 +492,23 @@ def _event_from_block(block: _Block, start: _Start) -> Event:
 
 # --- the page header ---------------------------------------------------------------------------
 
-_OVERALL_HEADER = re.compile(
-    r"^[ \t]*Overall\s*:\s*(?P<r>[A-Za-z ]+?)(?:\s+read\s+more\b[^\n]*)?[ \t]*$", re.M
+_SUMMARY_HEADING = re.compile(
+    r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*\S[^\n]*", re.M | re.I
 )
-_NAME_RATING_LINE = re.compile(
-    r"^[ \t]*(?P<name>(?:Provider:\s*)?[A-Z][^\n.!?:]{2,80}?)\s+(?P<r>Outstanding|Good|Requires improvement|"
-    r"Inadequate)[ \t]*$",
-    re.M | re.I,
-)
-
-
-_SUMMARY_RATING = re.compile(
-    r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*(?P<r>Outstanding|Good|Requires improvement|"
-    r"Inadequate)[ \t]*$",
-    re.M | re.I,
-)
+_LINE = re.compile(r"[^\n]+")
 
 
 def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
-    m = _SUMMARY_RATING.search(text, 0, min(len(text), 1500))
-    if m:
-        r = normalize_rating(m.group("r"))
-        if r:
-            return r, Evidence.at(text, m.start(), m.end())
-    for m in _OVERALL_HEADER.finditer(text, 0, header_end):
-        r = normalize_rating(m.group("r"))
-        if r:
-            return r, Evidence.at(text, m.start(), m.end())
-    for m in _NAME_RATING_LINE.finditer(text, 0, min(header_end, 600)):
-        name = m.group("name")
-        if re.search(
-            r"\b(?:rating|rated|overall|summary|safe|effective|caring|responsive|led)\b", name, re.I
-        ):
-            continue
-        r = normalize_rating(m.group("r"))
-        if r:
-            return r, Evidence.at(text, m.start(), m.end())
+    """The page header's rating: "Overall: Good", a "Name Good" title line, or the older
+    layout's "Overall summary & rating" heading with the rating on the next line."""
+    m = _SUMMARY_HEADING.search(text, 0, min(len(text), 1500))
+    if m and (r := read_header_rating(m.group(0))):
+        return r[0], Evidence.at(text, m.start(), m.end())
+    for m in _LINE.finditer(text, 0, header_end):
+        if GATE_RATING.search(m.group(0)) and (r := read_header_rating(m.group(0))):
+            if r[3] == "title" and m.start() > 600:
+                continue
+            return r[0], Evidence.at(text, m.start(), m.end())
     return None
 
 
@@ -518,7 +535,9 @@ def extract_events(doc: Document) -> Extraction:
         block_start = start.start if start.headline is not None or i > 0 else 0
         sents = split_sentences(text, block_start, end)
         event_date = start.date[0] if start.date else None
-        block = _Block(text, block_start, end, sents, _earlier_sentences(text, sents, event_date))
+        block = _Block(
+            text, block_start, end, sents, _earlier_sentences(text, sents, event_date, start.kind)
+        )
         events.append(_event_from_block(block, start))
     current = _current_rating(text, header_end)
     return Extraction(
@@ -548,4 +567,3 @@ __all__ = [
     "find_event_starts",
     "split_sentences",
 ]
-_ = RATING_RE

@@ -26,9 +26,11 @@ _MONTH = (
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
 )
 _YEAR = r"(?:19|20)\d\d"
-_ITEM = rf"(?:{_DAY}|{_MONTH}|{_YEAR})"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?"
+_ITEM = rf"(?:{_WEEKDAY}|{_DAY}|{_MONTH}|{_YEAR})"
+_LEADING_WEEKDAY = re.compile(rf"{_WEEKDAY}\s*", re.IGNORECASE)
 # What may stand between the parts of one written date or list/range of dates.
-_CONN = r"(?:\s*(?:,|&|\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–|—)\s*(?:the\s+)?|\s+(?:the\s+)?)"
+_CONN = r"(?:\s*(?:,|&|\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–|—)\s*(?:the\s+)?|\s+(?:the\s+|of\s+)?)"
 _RUN_RE = re.compile(rf"(?<![\w/]){_ITEM}(?:{_CONN}{_ITEM})*(?![\w/])", re.IGNORECASE)
 _TOKEN_RE = re.compile(
     rf"(?P<year>{_YEAR})(?!\d)|(?P<day>[0-3]?\d)(?:\s?(?:st|nd|rd|th))?(?!\d)|(?P<month>{_MONTH})",
@@ -101,7 +103,10 @@ def iter_dates(text: str, start: int = 0, end: int | None = None) -> Iterator[Da
     for m in _RUN_RE.finditer(text, start, end):
         got = _first_of_run(m.group(0))
         if got:
-            found.append(DateMention(m.start(), m.end(), got[0], got[1]))
+            lead = _LEADING_WEEKDAY.match(m.group(0))  # "Sunday 7 July 2015" is read from "7"
+            found.append(
+                DateMention(m.start() + (lead.end() if lead else 0), m.end(), got[0], got[1])
+            )
     for m in _US_RE.finditer(text, start, end):
         date = _make_date(
             int(m.group("year")), _MONTHS[m.group("month").rstrip(".").lower()], int(m.group("day"))
@@ -135,7 +140,7 @@ def partial_date_then_full(text: str) -> DateMention | None:
     later one means the year before ("30 December and ended on 4 January 2019").
     """
     m = re.search(
-        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<month>{_MONTH})(?!\s*,?\s*{_YEAR})",
+        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w.])(?!\s*,?\s*{_YEAR})",
         text,
         re.I,
     )

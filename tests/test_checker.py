@@ -32,6 +32,7 @@ DOCUMENTED = {
     "evidence_missing": "error",
     "evidence_unexpected": "warning",
     "offsets_mismatch": "error",
+    "quote_boundary": "error",
     "quote_not_found": "error",
     "value_not_in_quote": "error",
     "value_mismatch": "error",
@@ -339,12 +340,6 @@ def test_wrong_role_for_the_current_rating() -> None:
     assert check(r, text) == {("wrong_role", "error", None, "current_rating")}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a short line is taken for the page header: current_rating 'Requires improvement' "
-    "quoted from 'Safe: Requires improvement' (a key question) or 'Good' from 'Good governance' "
-    "passes (checker._HEADER_RATING accepts any line of up to 100 characters)",
-)
 @pytest.mark.parametrize(
     ("rating", "quote"),
     [("Requires improvement", "Safe: Requires improvement"), ("Good", "Good governance")],
@@ -604,6 +599,37 @@ def test_recheck_when_the_source_is_gone(extracted: tuple[Path, str]) -> None:
     rec, issues = recheck_record(line, [base])
     assert rec is not None
     assert codes_of(issues) == {("source_unavailable", "error", None, None)}
+
+
+# --- quote boundaries and earlier dates ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("start_shift", "end_shift"),
+    [(0, -3), (2, 0), (0, 1)],
+    ids=["ends-inside-a-word", "starts-inside-a-word", "ends-with-white-space-or-inside-next-word"],
+)
+def test_quote_boundary_for_a_truncated_or_padded_quote(start_shift: int, end_shift: int) -> None:
+    good = at("This inspection was unannounced.")
+    start, end = good.start + start_shift, good.end + end_shift
+    ev = Evidence(quote=TEXT[start:end], start=start, end=end)
+    r = record(with_evidence(first_event(), "announced", ev), second_event())
+    assert ("quote_boundary", "error", 0, "announced") in check(r)
+
+
+def test_a_whole_word_quote_is_not_a_boundary_issue() -> None:
+    ev = at("This inspection was unannounced")  # no full stop: still whole words
+    r = record(with_evidence(first_event(), "announced", ev), second_event())
+    assert check(r) == set()
+
+
+def test_wrong_role_for_the_date_of_an_earlier_inspection() -> None:
+    text = "At our last inspection on 3 May 2017 we rated the service good.\nAt this inspection we found improvements."
+    quote = "At our last inspection on 3 May 2017 we rated the service good."
+    event = Event(kind="inspection", date=D(2017, 5, 3), evidence={"date": at(quote, text)})
+    assert check(record(event, current_rating=None, current_rating_evidence=None), text) == {
+        ("wrong_role", "error", 0, "date")
+    }
 
 
 # --- every code is tested ----------------------------------------------------------------------

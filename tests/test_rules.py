@@ -307,14 +307,6 @@ Overall rating for this service
 Good
 """,
         [E(date="2015-03-02", overall_rating=GOOD)],
-        marks=[
-            pytest.mark.xfail(
-                strict=True,
-                reason="'Overall rating for this service' and its rating on the next line: the "
-                "sentence splitter cuts at the line end, so the reader's pattern for this layout "
-                "(readers._OVERALL_PATTERNS[3]) never sees both lines",
-            )
-        ],
     ),
     # --- reviews and assessments ---------------------------------------------------------------
     Case(
