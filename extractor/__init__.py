@@ -47,6 +47,22 @@ from .rules import RulesBackend
 
 __version__ = "0.1.0"
 
+#: Names imported on first use, so that users of the rules backend never import openai.
+_LAZY = {
+    "OpenAIBackend": "openai_backend",
+    "OpenAIOptions": "openai_backend",
+    "ResultCache": "cache",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "CODES",
     "SCHEMA_VERSION",
@@ -68,7 +84,10 @@ __all__ = [
     "InvalidAnswer",
     "Issue",
     "LoadError",
+    "OpenAIBackend",
+    "OpenAIOptions",
     "Record",
+    "ResultCache",
     "RulesBackend",
     "TransportError",
     "UnreadableDocument",

@@ -92,3 +92,12 @@ def _load_builtins() -> None:
         from .rules import RulesBackend
 
         register_backend("rules", RulesBackend)
+    if "openai" not in _REGISTRY:
+
+        def openai_backend(**options: Any) -> Backend:
+            # Imported on first use, so that rules users never import openai or instructor.
+            from .openai_backend import OpenAIBackend
+
+            return OpenAIBackend(**options)
+
+        register_backend("openai", openai_backend)

@@ -24,6 +24,11 @@ them and chained with ``raise ... from``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import Usage
+
 
 class ExtractorError(Exception):
     """Root of every exception raised by cqc-extract."""
@@ -81,6 +86,8 @@ class BackendError(DocumentError):
     ) -> None:
         super().__init__(message, source=source)
         self.backend = backend
+        #: Requests and tokens spent on the document before it failed (a ``Usage``), if any.
+        self.usage: Usage | None = None
 
 
 class TransportError(BackendError):

@@ -25,11 +25,13 @@ PathLike = str | os.PathLike[str]
 
 
 def _error_record(source: str, backend: Backend, err: DocumentError, sha256: str | None) -> Record:
+    usage = getattr(err, "usage", None)
     return Record(
         source=source,
         sha256=sha256,
         backend=backend.name,
         error=ErrorInfo(type=err.type, message=err.message),
+        usage=usage if isinstance(usage, Usage) else Usage(),
     )
 
 

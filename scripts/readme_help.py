@@ -1,7 +1,7 @@
 """Regenerate (or, with --check, verify) the command reference in README.md from the real CLI.
 
-    python scripts/readme_help.py          # rewrite the block between the markers
-    python scripts/readme_help.py --check  # exit 1 when README.md is stale (run by the tests)
+python scripts/readme_help.py          # rewrite the block between the markers
+python scripts/readme_help.py --check  # exit 1 when README.md is stale (run by the tests)
 """
 
 from __future__ import annotations
@@ -51,7 +51,10 @@ def main(argv: list[str]) -> int:
     new = text[:start] + render() + text[end:]
     if "--check" in argv:
         if new != text:
-            print("README.md command reference is stale: run `python scripts/readme_help.py`", file=sys.stderr)
+            print(
+                "README.md command reference is stale: run `python scripts/readme_help.py`",
+                file=sys.stderr,
+            )
             return 1
         return 0
     readme.write_text(new, encoding="utf-8")

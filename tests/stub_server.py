@@ -203,6 +203,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without TCP_NODELAY the second waits ~40 ms.
+    disable_nagle_algorithm = True
     server_version = "StubOpenAI/1.0"
     sys_version = ""
     server: _Server
