@@ -93,18 +93,21 @@ _OVERALL_PATTERNS = [
     ),
     re.compile(rf"\b(?:is|are|has\s+been)\s+now\s+rated\s+(?:as\s+)?{_R}", re.I),
     re.compile(
-        rf"\bwe\s+(?:have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
+        rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
         re.I,
     ),
     re.compile(rf"\bjudged\s+(?:the\s+)?[\w ]{{1,30}}?\s+to\s+be\s+{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
 ]
 _STAYED_SAME = re.compile(
-    rf"\brating\s+of\s+(?:this|the)\s+[\w ]{{1,30}}?\s+(?:stayed|remained)\s+the\s+same\b[^.]*?\.?\s*"
+    rf"\brating\s+of\s+(?:this|the)\s+{_SUBJ}\s+(?:stayed|remained)\s+the\s+same\b[^.]*?\.?\s*"
     rf"we\s+rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
     re.I | re.S,
 )
 _PREVIOUS_PATTERNS = [
+    re.compile(
+        rf"\brating\s+at\s+(?:the\s+|our\s+)?(?:last|previous)\s+inspection\s*[:\-–]\s*{_R}", re.I
+    ),
     re.compile(rf"\b(?:last|previous)\s+rating\b[^.()]{{0,60}}?\b(?:was|is|of)\s+{_R}", re.I),
     re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
     re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
@@ -281,12 +284,25 @@ _PERIOD = re.compile(
 )
 
 
+#: "Number of service users on the day of inspection: 29" (older report forms).
+_PEOPLE_LABEL = re.compile(
+    rf"\bnumber\s+of\s+{_PEOPLE_NOUN}\b(?:\s+[\w-]+){{0,14}}?\s*:\s*(?P<n>{NUMBER_PATTERN})\b", re.I
+)
+
+
 def read_people(passage: str) -> tuple[int, int, int] | None:
     """How many people were using the service, as this passage states it (n, start, end).
 
     A capacity ("registered to provide care for up to 60 people"), a sample ("we spoke with
     10 people"), a yearly figure, or one part of a total ("18 people in one unit") is not read.
     """
+    label = _PEOPLE_LABEL.search(passage)
+    if label and not re.search(
+        r"\b(?:registered|places|beds|capacity|maximum)\b", label.group(0), re.I
+    ):
+        n = parse_number(label.group("n"))
+        if n is not None:
+            return n, label.start("n"), label.end("n")
     if _PERIOD.search(passage) or len(_UNIT_PART.findall(passage)) >= 2:
         return None
     for m in _PEOPLE_RE.finditer(passage):
@@ -317,8 +333,9 @@ _ANNOUNCED_TRUE = re.compile(
     r"\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
     r"\b(?:short|\d+\s+hours?['’]?|\w+\s+hours?['’]?|\w+\s+(?:working\s+)?days?['’]?)\s+notice\b|"
     r"\bnotice\s+of\s+(?:the\s+|our\s+|this\s+)?(?:inspection|visit|assessment)\s+(?:was\s+)?given\b|"
-    r"\bwe\s+(?:told|informed|notified|contacted)\s+the\s+(?:provider|registered\s+manager|manager|service)"
-    r"\b[^.]{0,80}\b(?:before|in\s+advance|prior\s+to|ahead\s+of)\b",
+    r"\bwe\s+(?:told|informed|notified|contacted|telephoned|phoned|rang|called|wrote\s+to|emailed)\s+(?:the\s+)?"
+    r"(?:provider|registered\s+manager|manager|service|practice|home|agency|staff|team|nominated\s+individual)"
+    r"\b[^.]{0,80}\b(?:before|in\s+advance|prior\s+to|ahead\s+of|beforehand|we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting))\b",
     re.I,
 )
 _NOT_NOTICE = re.compile(
@@ -327,7 +344,8 @@ _NOT_NOTICE = re.compile(
     re.I,
 )
 _ANNOUNCED_FALSE = re.compile(
-    r"\bun-?announced\b|\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
+    r"\bun-?announced\b|\bdid\s+not\s+(?:tell|inform|notify|warn)\s+(?:the\s+)?[\w ]{1,30}?\s+(?:that\s+)?(?:we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting)|about\s+(?:the|our)\s+(?:inspection|visit))|"
+    r"\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
     r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b",
     re.I,
 )
@@ -339,7 +357,7 @@ _PART_NOTICE = re.compile(
     re.I,
 )
 _ANNOUNCE_SUBJECT = re.compile(
-    r"\b(?:inspection|visit|visits|inspected|inspect|assessment|we|site)\b", re.I
+    r"\b(?:inspection|visit|visits|inspected|inspect|assessment|we|site|it)\b", re.I
 )
 _PROVIDER_CHECKS = re.compile(r"\b(?:spot[\s-]?checks?|checks?\s+on\s+staff|supervisions?)\b", re.I)
 

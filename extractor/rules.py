@@ -17,8 +17,11 @@ How a page is read:
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -46,10 +49,22 @@ T = TypeVar("T")
 # A sentence ends at ". " before a capital; a line ends one too, except where the text was
 # hard-wrapped: a single line break inside a sentence, before a lower-case word or a number
 # ("We gave the service 48\nhours' notice"), joins the two lines.
-_SENT_END = re.compile(
-    r"(?<=[.!?])[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9])"
-    r"|[ \t]*\n[ \t]*\n\s*|(?<=[.!?:;])[ \t]*\n\s*|[ \t]*\n\s*(?![a-z0-9£(])|[ \t]+\|[ \t]+"
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+#: Inside a line: ". " (or "." straight before a capital) ends a sentence, after any closing
+#: quotes; " | " separates cells of a flattened table.
+_IN_LINE = re.compile(
+    r"[.!?](?P<sep>[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9]))|[ \t]+\|[ \t]+"
 )
+_CONTINUES = frozenset("abcdefghijklmnopqrstuvwxyz0123456789£(")
+
+
+def _breaks_sentence(text: str, a: int, b: int, start: int, end: int) -> bool:
+    """Whether the white space ``text[a:b]`` (holding a line break) ends a sentence."""
+    if text.count("\n", a, b) >= 2:  # a blank line
+        return True
+    if a > start and text[a - 1] in ".!?:;":
+        return True
+    return b >= end or text[b] not in _CONTINUES
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
@@ -57,12 +72,21 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
     pos = start
-    for m in _SENT_END.finditer(text, start, end):
-        if m.start() > pos:
-            spans.append((pos, m.start()))
-        pos = m.end()
-    if pos < end:
-        spans.append((pos, end))
+
+    def in_line(s: int, e: int) -> None:
+        for m in _IN_LINE.finditer(text, s, e):
+            cut = m.start("sep") if m.group("sep") is not None else m.start()
+            if cut > s:
+                spans.append((s, cut))
+            s = m.end()
+        if s < e:
+            spans.append((s, e))
+
+    for m in _LINE_BREAK.finditer(text, start, end):
+        if _breaks_sentence(text, m.start(), m.end(), start, end):
+            in_line(pos, m.start())
+            pos = m.end()
+    in_line(pos, end)
     out = []
     for s, e in spans:
         while s < e and text[s].isspace():
@@ -85,13 +109,16 @@ _HEADLINE_RE = re.compile(
 _REPORT_FROM_RE = re.compile(
     rf"^[ \t\-•]*Report\s+from\s+(?P<date>{_DATE_WORDS})\s+assessment[ \t]*$", re.I | re.M
 )
+# Older (CSCI-era) headlines: "Key Unannounced Inspection 3rd April 2008 09:30" (the date may
+# stand on the next line), "Inspection on 14/10/08 for Rotherlea", "Annual Service Review 11/03/2009".
 _OLD_HEADLINE_RE = re.compile(
-    rf"^[ \t]*(?:(?:Un)?announced\s+)?(?:Key\s+|Random\s+|Thematic\s+)?Inspection\s+(?:on\s+)?"
-    rf"(?P<date>{_DATE_WORDS})(?:\s+for\s+[^\n]+)?[ \t]*$",
+    r"^[ \t]*(?:(?:Key|Random|Thematic|Unannounced|Announced|Full|Follow[\s-]?up)\s+){0,3}"
+    r"(?P<kind>Inspection|(?:Annual\s+)?(?:Service\s+)?Review)[ \t]*(?:on[ \t]+)?(?:\n[ \t]*)?"
+    r"(?P<date>[\w ,&–\-/]{4,60}?)(?:[ \t]+\d\d?[:.]\d\d)?(?:[ \t]+for[ \t]+[^\n]+)?[ \t]*$",
     re.I | re.M,
 )
 _DURING_RE = re.compile(
-    r"^[ \t]*During\s+(?:a|an)\s+(?P<what>(?:routine\s+|comprehensive\s+|focused\s+|responsive\s+)?"
+    r"^[ \t]*During\s+(?:a|an)\s+(?P<what>(?:[\w-]+\s+){0,3}?"
     r"(?:inspection|assessment|(?:monthly\s+|annual\s+|desk[\s-]?based\s+)?review)\b[^\n.]{0,120})"
     r"[ \t]*$",
     re.I | re.M,
@@ -136,6 +163,17 @@ def _next_line(text: str, pos: int) -> tuple[int, int] | None:
 
 
 def find_event_starts(text: str) -> list[_Start]:
+    """Where each event begins (see the module docstring), in page order."""
+    return list(_event_starts(text))
+
+
+@functools.lru_cache(maxsize=16)
+def _event_starts(text: str) -> tuple[_Start, ...]:
+    # Cached: the backend and then the checker ask for the same page in turn.
+    return tuple(_find_event_starts(text))
+
+
+def _find_event_starts(text: str) -> list[_Start]:
     starts: list[_Start] = []
     claimed: set[int] = set()  # During lines already tied to a headline
 
@@ -162,7 +200,7 @@ def find_event_starts(text: str) -> list[_Start]:
     if not starts:
         for m in _OLD_HEADLINE_RE.finditer(text):
             if read_event_date(m.group(0)):
-                add_headline(m.start(), m.end(), "inspection")
+                add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
     for m in _DURING_RE.finditer(text):
         if m.start() not in claimed:
             starts.append(_Start(m.start(), _kind_of(m.group("what")), None, None))
@@ -197,7 +235,8 @@ _GENERIC = re.compile(
     r"page\s+last\s+updated|the\s+practices\s+that\s+we\s+have\s+reported|"
     r"published\s+reports\s+on|how\s+we\s+(?:publish|inspect|rate)|our\s+(?:target|inspectors)\b|"
     r"wherever\s+possible|this\s+information\s+will|we\s+(?:usually|may|normally|aim|can)|"
-    r"most\s+of\s+our|how\s+often|this\s+page|depends\s+on|guidance\s+for)",
+    r"most\s+of\s+our|how\s+often|this\s+page|depends\s+on|guidance\s+for|"
+    r"has\s+today\s+published|\bnews\b|\bsaid\s*:|\d+\s*%\s+(?:were|was)\s+rated\b|annual\s+(?:assessment|report)\s+of)",
     re.I,
 )
 
@@ -244,7 +283,9 @@ _ACTIVITY = re.compile(
     r"(?:assessment|inspection)s?\s+(?:were|was)\s+from|"
     r"we\s+(?:carried\s+out|undertook|conducted|completed|made|did)\s+(?:an?|this|the|our|a\s+further)"
     r"\b[^.]{0,120}?\b(?:inspection|visit|assessment)|"
-    r"we\s+inspected\b|we\s+visited\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
+    r"we\s+inspected\b|we\s+visited\b|\bvisited\s+(?:us|the\s+\w+|our\s+\w+)\s+on\b|"
+    r"\bcarried\s+out\s+(?:an?|the|our)\s+(?:[\w-]+\s+){0,3}?(?:inspection|visit|assessment)s?\s+on\b|"
+    r"we\s+(?:carried\s+out|made|undertook|conducted)\s+(?:[\w-]+\s+)?(?:site\s+)?visits?\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
     r"this\s+inspection\s+was\s+carried\s+out|inspection\s+was\s+carried\s+out|"
     r"(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
     r"date\s*:|inspection\s+on\b)",
@@ -270,14 +311,17 @@ _PREV_LEAD = re.compile(
     re.I,
 )
 #: Cheap tests that a sentence can hold a value at all, so that the readers run on few sentences.
-GATE_RATING = re.compile(r"outstanding|good|improvement|inadequate", re.I)
-GATE_PEOPLE = re.compile(
-    r"\b(?:people|persons|residents|patients|adults|children|users|individuals|clients|men|women|customers|tenants)\b",
-    re.I,
-)
-GATE_NOTICE = re.compile(
-    r"announced|notice|did\s+not\s+know|\bcoming\b|\bbefore\b|\badvance\b|\bprior\b|\bahead\b", re.I
-)
+# Lower-case words, looked for with str.find in an ASCII-lower-cased copy of the block (which
+# keeps every offset): much faster than a case-insensitive regular expression over the page.
+GATE_RATING = ("outstanding", "good", "improvement", "inadequate")
+GATE_PEOPLE = (
+    "people", "person", "resident", "patient", "adult", "children", "users", "individuals",
+    "clients", "customers", "tenants",
+)  # fmt: skip
+GATE_NOTICE = (
+    "announced", "notice", "did not know", "coming", " before", "advance", "prior to", "ahead of",
+)  # fmt: skip
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 _DIGIT = re.compile(r"\d")
@@ -296,6 +340,7 @@ class _Block:
     sentences: list[tuple[int, int]]
     #: Sentences about an earlier inspection (letters: "We carried out ... on 25 February 2016.")
     earlier: set[int]
+    _low: str | None = None
 
     def leans_back(self, i: int) -> bool:
         """Sentence ``i`` follows one about an earlier inspection and reads as its sequel
@@ -307,6 +352,26 @@ class _Block:
             return True
         s, e = self.sentences[i - 1]
         return bool(_PREV_LEAD.search(self.text, s, min(e, s + 60)))
+
+    def gated(self, words: tuple[str, ...]) -> list[int]:
+        """The sentences holding any of ``words`` (a cheap test, so that the readers run on
+        few sentences), in order."""
+        if self._low is None:
+            part = self.text[self.start : self.end]
+            low = part.lower()
+            # A few characters change length when lower-cased ("İ"): keep offsets exact then.
+            self._low = low if len(low) == len(part) else part.translate(_ASCII_LOWER)
+        low, base = self._low, self.start
+        starts = [s for s, _ in self.sentences]
+        hits: set[int] = set()
+        for word in words:
+            at = low.find(word)
+            while at >= 0:
+                i = bisect.bisect_right(starts, base + at) - 1
+                if i >= 0 and base + at < self.sentences[i][1]:
+                    hits.add(i)
+                at = low.find(word, at + len(word))
+        return sorted(hits)
 
     def passage(self, i: int) -> tuple[str, int, int, bool]:
         """Sentence ``i`` as (text, start, end, leans on an earlier-inspection sentence)."""
@@ -378,7 +443,7 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
 def _first(
     block: _Block,
     reader: Callable[[str, bool], T | None],
-    gate: re.Pattern[str],
+    gate: tuple[str, ...],
     *,
     skip_earlier: bool = False,
     pairs: bool = False,
@@ -387,8 +452,8 @@ def _first(
     """The first sentence of the block that states a value; with ``pairs``, a sentence read
     together with the one before it also counts ("Our rating of this service stayed the
     same. We rated it as inadequate"). Sentences that fail the cheap ``gate`` are passed over."""
-    for i, (gs, ge) in enumerate(block.sentences):
-        if (skip_earlier and i in block.earlier) or not gate.search(block.text, gs, ge):
+    for i in block.gated(gate):
+        if skip_earlier and i in block.earlier:
             continue
         passage, s, e, after_earlier = block.passage(i)
         value = reader(passage, after_earlier)
@@ -440,8 +505,8 @@ def _announced(p: str, _: bool) -> bool | None:
 def _announced_in_block(block: _Block) -> tuple[bool, Evidence] | None:
     """The block's notice statements; both kinds (an announced and an unannounced part): None."""
     found: list[tuple[bool, Evidence]] = []
-    for i, (gs, ge) in enumerate(block.sentences):
-        if i in block.earlier or not GATE_NOTICE.search(block.text, gs, ge):
+    for i in block.gated(GATE_NOTICE):
+        if i in block.earlier:
             continue
         passage, s, e, _ = block.passage(i)
         if mixed_notice(passage):
@@ -505,7 +570,8 @@ def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())
     for m in _LINE.finditer(text, 0, header_end):
-        if GATE_RATING.search(m.group(0)) and (r := read_header_rating(m.group(0))):
+        line = m.group(0)
+        if any(w in line.lower() for w in GATE_RATING) and (r := read_header_rating(line)):
             if r[3] == "title" and m.start() > 600:
                 continue
             return r[0], Evidence.at(text, m.start(), m.end())
