@@ -174,6 +174,9 @@ def _event_starts(text: str) -> tuple[_Start, ...]:
 
 
 def _find_event_starts(text: str) -> list[_Start]:
+    # Line patterns end at "$"; a carriage return (Windows line ends) becomes a space, which
+    # keeps every offset.
+    text = text.replace("\r", " ")
     starts: list[_Start] = []
     claimed: set[int] = set()  # During lines already tied to a headline
 
@@ -566,10 +569,11 @@ _LINE = re.compile(r"[^\n]+")
 def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     """The page header's rating: "Overall: Good", a "Name Good" title line, or the older
     layout's "Overall summary & rating" heading with the rating on the next line."""
-    m = _SUMMARY_HEADING.search(text, 0, min(len(text), 1500))
+    scan = text.replace("\r", " ")  # same offsets; line patterns see no carriage returns
+    m = _SUMMARY_HEADING.search(scan, 0, min(len(text), 1500))
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())
-    for m in _LINE.finditer(text, 0, header_end):
+    for m in _LINE.finditer(scan, 0, header_end):
         line = m.group(0)
         if any(w in line.lower() for w in GATE_RATING) and (r := read_header_rating(line)):
             if r[3] == "title" and m.start() > 600:
