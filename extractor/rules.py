@@ -56,6 +56,7 @@ _IN_LINE = re.compile(
     r"[.!?](?P<sep>[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9]))|[ \t]+\|[ \t]+"
 )
 _CONTINUES = frozenset("abcdefghijklmnopqrstuvwxyz0123456789£(")
+_WRAPPED_LINE = 60
 
 
 def _breaks_sentence(text: str, a: int, b: int, start: int, end: int) -> bool:
@@ -64,7 +65,14 @@ def _breaks_sentence(text: str, a: int, b: int, start: int, end: int) -> bool:
         return True
     if a > start and text[a - 1] in ".!?:;":
         return True
-    return b >= end or text[b] not in _CONTINUES
+    if b >= end:
+        return True
+    if text[b] in _CONTINUES:
+        return False
+    # A long line cut mid-sentence before a capital ("published 24\nSeptember 2018") is a
+    # wrapped line too; a short one is a heading.
+    line_start = text.rfind("\n", start, a) + 1
+    return not (a - line_start >= _WRAPPED_LINE and text[b].isalpha())
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
