@@ -28,6 +28,7 @@ _MONTH = (
 _YEAR = r"(?:19|20)\d\d"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?"
 _ITEM = rf"(?:{_WEEKDAY}|{_DAY}|{_MONTH}|{_YEAR})"
+_YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _LEADING_WEEKDAY = re.compile(rf"{_WEEKDAY}\s*", re.IGNORECASE)
 # What may stand between the parts of one written date or list/range of dates.
 _CONN = r"(?:\s*(?:,|&|\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–|—)\s*(?:the\s+)?|\s+(?:the\s+|of\s+)?)"
@@ -100,20 +101,21 @@ def iter_dates(text: str, start: int = 0, end: int | None = None) -> Iterator[Da
     """
     end = len(text) if end is None else end
     found: list[DateMention] = []
-    for m in _RUN_RE.finditer(text, start, end):
+    has_year = _YEAR_RE.search(text, start, end) is not None  # every written date has one
+    for m in _RUN_RE.finditer(text, start, end) if has_year else ():
         got = _first_of_run(m.group(0))
         if got:
             lead = _LEADING_WEEKDAY.match(m.group(0))  # "Sunday 7 July 2015" is read from "7"
             found.append(
                 DateMention(m.start() + (lead.end() if lead else 0), m.end(), got[0], got[1])
             )
-    for m in _US_RE.finditer(text, start, end):
+    for m in _US_RE.finditer(text, start, end) if has_year else ():
         date = _make_date(
             int(m.group("year")), _MONTHS[m.group("month").rstrip(".").lower()], int(m.group("day"))
         )
         if date and not any(f.start <= m.start() < f.end for f in found):
             found.append(DateMention(m.start(), m.end(), date))
-    for m in _NUMERIC_RE.finditer(text, start, end):
+    for m in _NUMERIC_RE.finditer(text, start, end) if text.find("/", start, end) >= 0 else ():
         year = int(m.group("y"))
         year = year + 2000 if year < 100 else year
         date = _make_date(year, int(m.group("m")), int(m.group("d")))
