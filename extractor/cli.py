@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,11 @@ from .loading import DEFAULT_MAX_BYTES, iter_input_paths, read_text
 from .models import Record
 from .pipeline import RunSummary, read_done, recheck_record, run_extraction
 from .runlog import append_run_log, run_log_path
+
+if TYPE_CHECKING:  # imported on first use: rules users never import openai
+    import openai
+
+    from .batch import BatchState
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -407,6 +412,332 @@ def cache_clear_(cache_dir: Path | None) -> None:
 
     removed = cache_clear(cache_dir)
     click.echo(f"cleared {removed} entries from {cache_dir or default_cache_dir()}")
+
+
+# --- batch --------------------------------------------------------------------------------------
+# The Batch API path (extractor.batch), imported on first use so that rules users never import
+# openai. Each command is one or two library calls; results (file paths, batch ids) go to stdout.
+
+_BASE_URL_SERVER_OPTION = click.option(
+    "--base-url",
+    help="Server URL (default: the one the batches were submitted to, else $OPENAI_BASE_URL, "
+    "else OpenAI).",
+)
+
+
+@cli.group(name="batch", context_settings=CONTEXT_SETTINGS)
+def batch_() -> None:
+    """Extract through the OpenAI Batch API (or vLLM's batch runner): the same requests and
+    records as `extract --backend openai`, at batch prices.
+
+    \b
+    Steps:
+      cqc-extract batch prepare pages/ -o requests.jsonl --model M
+      cqc-extract batch submit requests.jsonl        # uploads, creates the batch
+      cqc-extract batch status                       # until it is completed
+      cqc-extract batch collect -o results/          # downloads the answers
+      cqc-extract batch ingest results/*.jsonl -o out.jsonl
+    """
+
+
+@batch_.command(
+    name="prepare",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Write the request files and their manifest.",
+)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    metavar="REQUESTS.jsonl",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The request file; REQUESTS.001.jsonl, REQUESTS.002.jsonl, ... instead when one file "
+    "would pass the limits.",
+)
+@click.option("--model", help="Model name (default: $CQC_EXTRACT_MODEL).")
+@click.option(
+    "--mode",
+    type=click.Choice(["tools", "json_schema", "json"], case_sensitive=False),
+    help="How the model is asked for structured output (default tools).",
+)
+@click.option("--temperature", type=float, help="Sampling temperature (default 0).")
+@click.option(
+    "--base-url",
+    help="The server that will answer (default: $OPENAI_BASE_URL, else OpenAI); it names the "
+    "cache entries that ingest writes.",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(1),
+    default=50_000,
+    show_default=True,
+    help="Requests per file at most (the Batch API's limit).",
+)
+@click.option(
+    "--max-file-bytes",
+    type=click.IntRange(1),
+    default=200 * 1024 * 1024,
+    show_default=True,
+    help="Bytes per file at most (the Batch API's limit).",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Input files larger than this are reported and left out.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def batch_prepare(
+    paths: tuple[str, ...],
+    output: Path,
+    model: str | None,
+    mode: str | None,
+    temperature: float | None,
+    base_url: str | None,
+    max_requests: int,
+    max_file_bytes: int,
+    max_bytes: int,
+    quiet: bool,
+) -> None:
+    """Write one Batch API request line per document in PATHS (one per part for a long page):
+    {"custom_id", "method", "url", "body"}, where body is exactly what `extract --backend
+    openai` sends first. Directories are searched as by extract.
+
+    custom_id is the document's sha256 (first 16 hex) and the part: stable across runs.
+    Beside the requests, REQUESTS.manifest.jsonl records which document and part each
+    custom_id asks about, and the options, so that ingest can rebuild the records. No server
+    is asked. Prints the request files written. Exit status 1 when an input could not be read
+    (it is left out).
+    """
+    from .batch import BatchSettings, prepare
+
+    files = iter_input_paths(paths)
+    given: dict[str, Any] = {
+        "model": model,
+        "base_url": base_url,
+        "mode": mode,
+        "temperature": temperature,
+    }
+    settings = BatchSettings.from_options(**{k: v for k, v in given.items() if v is not None})
+    result = prepare(
+        files,
+        output,
+        settings,
+        max_requests=max_requests,
+        max_file_bytes=max_file_bytes,
+        max_bytes=max_bytes,
+        on_error=lambda source, err: _err(f"{source}: {err.message}"),
+    )
+    for path in result.files:
+        click.echo(str(path))
+    if not quiet:
+        _err(
+            f"{result.documents} documents, {result.requests} requests in "
+            f"{len(result.files)} file{'s' * (len(result.files) != 1)}; "
+            f"manifest {result.manifest}"
+        )
+    if not files:
+        _err("no supported files (.txt, .html) found in the given paths")
+    sys.exit(1 if result.failed else 0)
+
+
+@batch_.command(
+    name="submit",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Upload request files and create their batches.",
+)
+@click.argument(
+    "requests", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where the batch ids are kept (default: REQUESTS.batches.json beside the first).",
+)
+@click.option(
+    "--base-url",
+    help="Server URL (default: $OPENAI_BASE_URL, else OpenAI with $OPENAI_API_KEY).",
+)
+def batch_submit(requests: tuple[Path, ...], state_file: Path | None, base_url: str | None) -> None:
+    """Upload each request file in REQUESTS and create a batch for it (endpoint
+    /v1/chat/completions, window 24h). Prints each batch id; the ids are saved in the state
+    file after each one. A file already submitted (same bytes, batch not failed) is skipped.
+    """
+    from .batch import open_client, submit
+    from .openai_backend import server_url
+
+    for path in requests:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+    with open_client(base_url, needs="batch submit") as client:
+        result = submit(
+            client, list(requests), state_file=state_file, base_url=server_url(base_url)
+        )
+    for entry in result.submitted:
+        click.echo(f"{entry.batch_id}\t{entry.request_file}\t{entry.requests} requests")
+    for entry in result.skipped:
+        _err(f"{entry.request_file}: already submitted as {entry.batch_id} ({entry.status})")
+    _err(f"state saved in {result.state}")
+
+
+def _state_and_client(
+    state_file: Path | None, base_url: str | None, needs: str
+) -> tuple[Path, BatchState, openai.OpenAI]:
+    """The state file (given, or the one in the current directory), its contents, and a
+    client for the server its batches live on (unless --base-url says otherwise)."""
+    from .batch import BatchState, find_state, open_client
+
+    path = state_file or find_state()
+    state = BatchState.load(path)
+    return path, state, open_client(base_url or state.base_url, needs=needs)
+
+
+@batch_.command(
+    name="status",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Show each batch's status and request counts.",
+)
+@click.argument("state_file", metavar="[STATE]", required=False, type=click.Path(path_type=Path))
+@_BASE_URL_SERVER_OPTION
+def batch_status(state_file: Path | None, base_url: str | None) -> None:
+    """Print each batch's status and request counts (STATE: the state file submit wrote,
+    default the one *.batches.json in the current directory).
+
+    Exit status 1 when a batch failed, expired or was cancelled.
+    """
+    from .batch import UNSUCCESSFUL, refresh
+
+    path, state, client = _state_and_client(state_file, base_url, "batch status")
+    with client:
+        refresh(client, state, path)
+    for entry in state.batches:
+        click.echo(f"{entry.batch_id}\t{entry.status}\t{entry.counts()}\t{entry.request_file}")
+        for message in entry.errors:
+            _err(f"{entry.batch_id}: {message}")
+    sys.exit(1 if any(e.status in UNSUCCESSFUL for e in state.batches) else 0)
+
+
+@batch_.command(
+    name="collect",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Download the results of finished batches.",
+)
+@click.argument("state_file", metavar="[STATE]", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the results (BATCH.output.jsonl, BATCH.errors.jsonl, the manifest).",
+)
+@_BASE_URL_SERVER_OPTION
+def batch_collect(state_file: Path | None, out_dir: Path, base_url: str | None) -> None:
+    """Download the output and error files of every finished batch, and a copy of the
+    manifest, into a directory; prints the result files.
+
+    Exit status 1 when a batch is not finished yet (collect again later), or failed, expired
+    or was cancelled (what it answered is still downloaded).
+    """
+    from .batch import collect
+
+    path, state, client = _state_and_client(state_file, base_url, "batch collect")
+    with client:
+        result = collect(client, state, path, out_dir)
+    for file in result.files:
+        click.echo(str(file))
+    for entry in result.pending:
+        _err(f"{entry.batch_id}: {entry.status} ({entry.counts()}); collect again later")
+    for entry in result.unsuccessful:
+        _err(
+            f"{entry.batch_id}: {entry.status}{': ' if entry.errors else ''}{'; '.join(entry.errors)}"
+        )
+    sys.exit(1 if result.pending or result.unsuccessful else 0)
+
+
+@batch_.command(
+    name="ingest",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Turn batch results into records, as extract does.",
+)
+@click.argument(
+    "results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Append one JSONL record per document to this file as each is done (default: stdout).",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The manifest prepare wrote (default: the one *.manifest.jsonl beside RESULTS).",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The cache valid answers are stored in, where extract finds them (default: the user "
+    "cache directory).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not write the cache.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(1),
+    default=DEFAULT_MAX_BYTES,
+    show_default=True,
+    help="Documents larger than this get a record with an error.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+def batch_ingest(
+    results: tuple[Path, ...],
+    output: Path | None,
+    manifest: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    max_bytes: int,
+    quiet: bool,
+) -> None:
+    """Turn Batch API result lines (output and error files) into records, through the same
+    parsing, grounding, checker and cache as `extract --backend openai`.
+
+    There are no re-asks: an answer that does not parse gives a record with an error
+    (InvalidAnswer); one whose quotes are not found or do not support their values is kept
+    with its issues. A document with no result in RESULTS is counted on stderr, not written.
+    Exit status 1 when a record has an error or a line is not understood.
+    """
+    from .batch import find_manifest, ingest
+    from .cache import ResultCache
+
+    manifest = manifest or find_manifest(list(results))
+    out: IO[str]
+    with contextlib.ExitStack() as stack:
+        cache = None if no_cache else stack.enter_context(ResultCache(cache_dir))
+        if output is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            out = stack.enter_context(output.open("a", encoding="utf-8"))
+        else:
+            out = sys.stdout
+
+        def write(record: Record) -> None:
+            out.write(record.to_json() + "\n")
+            out.flush()
+            if record.error is not None and not quiet:
+                _err(f"{record.source}: {record.error.message}")
+
+        report = ingest(list(results), manifest, write, cache=cache, max_bytes=max_bytes)
+    for where in report.unreadable[:10]:
+        _err(f"{where}: not a Batch API result line")
+    for custom_id in report.unknown[:10]:
+        _err(f"{custom_id}: not in the manifest {manifest}")
+    if report.missing:
+        _err(f"{report.missing} documents of the manifest have no result in these files")
+    if not quiet:
+        _err(report.summary.line())
+    sys.exit(1 if report.failed else 0)
 
 
 # --- entry point --------------------------------------------------------------------------------

@@ -40,6 +40,15 @@ Usage sums every request for the document: transport attempts that got no answer
 requests with no tokens; re-asks count their tokens. Dependencies are passed in for tests:
 ``client`` (an ``openai.AsyncOpenAI``), ``http_client`` (an ``httpx2.AsyncClient``, e.g. with a
 ``MockTransport``), ``cache``, ``prompt``, ``sleep`` and ``clock``.
+
+The steps that do not talk to a server are module functions, so that the Batch API path
+(:mod:`extractor.batch`) sends and reads exactly what this backend does, from one source:
+:func:`part_messages` and :func:`chat_request` build a part's first request body (instructor's
+request handler for the mode, the same call the re-ask loop starts from), :func:`read_answer`
+parses a completion as instructor does for the mode, :func:`assemble` grounds nothing itself
+but merges the grounded parts into the :class:`~extractor.backends.Extraction`,
+:func:`cache_key_parts` names what goes into the cache key, and :func:`resolve_server` /
+:func:`resolve_model` apply the key, base-URL and model rules.
 """
 
 from __future__ import annotations
@@ -66,6 +75,8 @@ import instructor
 import openai
 import openai.resources.chat  # openai loads it on first use; pay for it at import, not mid-run
 from instructor.core import IncompleteOutputException, InstructorRetryException
+from instructor.core.retry import retry_async
+from instructor.processing.response import handle_response_model, process_response
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -86,6 +97,7 @@ from .errors import (
     BackendError,
     ConfigurationError,
     ExtractorError,
+    InternalError,
     InvalidAnswer,
     TransportError,
 )
@@ -153,6 +165,18 @@ class OpenAIOptions(BaseModel):
     chunk_chars: int = Field(default=24_000, ge=1_000)
     chunk_overlap: int = Field(default=1_000, ge=0)
 
+    @classmethod
+    def parse(cls, **options: Any) -> OpenAIOptions:
+        """Validated options; a bad name or value is a :class:`ConfigurationError` naming it."""
+        try:
+            return cls(**options)
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}"
+                for e in err.errors()
+            )
+            raise ConfigurationError(f"invalid option for the openai backend: {problems}") from err
+
     @field_validator("mode", mode="before")
     @classmethod
     def _mode_case(cls, value: Any) -> Any:
@@ -212,11 +236,16 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None)
     return max(0.0, when.timestamp() - current)
 
 
+def transient_status(status_code: int) -> bool:
+    """Whether an HTTP status is worth retrying (408, 409, 429 and 5xx)."""
+    return status_code in _RETRY_STATUS or status_code >= 500
+
+
 def _is_transient(err: BaseException) -> bool:
     if isinstance(err, openai.APIConnectionError):  # time-outs included
         return True
     if isinstance(err, openai.APIStatusError):
-        return err.status_code in _RETRY_STATUS or err.status_code >= 500
+        return transient_status(err.status_code)
     return False
 
 
@@ -229,6 +258,12 @@ def _server_message(err: openai.APIStatusError) -> str:
         if isinstance(inner, str):
             return inner
     return err.message
+
+
+def describe_api_error(err: BaseException) -> str:
+    """One line on what went wrong with a request to the server (status and its message,
+    time-out, or connection failure)."""
+    return _describe(err)
 
 
 def _describe(err: BaseException) -> str:
@@ -290,6 +325,147 @@ def _reask_messages(completion: Any, text: str, mode: Mode) -> list[Message]:
     ]
 
 
+def server_url(base_url: str | None) -> str | None:
+    """``base_url``, else ``$OPENAI_BASE_URL``; None means OpenAI's own server."""
+    return (base_url or os.environ.get("OPENAI_BASE_URL") or "").strip() or None
+
+
+def resolve_server(
+    base_url: str | None, api_key: str | None, *, needs: str = "--backend openai"
+) -> tuple[str | None, str]:
+    """The server and key to use: ``base_url`` (else ``$OPENAI_BASE_URL``; None means OpenAI)
+    and ``api_key`` (else ``$OPENAI_API_KEY``; a dummy for a server given by URL).
+
+    Without a key and without a base URL nothing can work: :class:`ConfigurationError` at
+    once, in one line that says what to set (``needs`` names the command asking).
+    """
+    url = server_url(base_url)
+    key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    if key is None and url is None:
+        raise ConfigurationError(
+            f"{needs} needs a server: set OPENAI_API_KEY to use OpenAI, or pass "
+            "--base-url URL (or set OPENAI_BASE_URL) for another OpenAI-compatible server"
+        )
+    return url, key or DUMMY_KEY
+
+
+def resolve_model(model: str | None, *, needs: str = "--backend openai") -> str:
+    """``model``, else ``$CQC_EXTRACT_MODEL``; :class:`ConfigurationError` when neither is set."""
+    found = model or os.environ.get(MODEL_ENV) or None
+    if found is None:
+        raise ConfigurationError(f"{needs} needs a model: pass --model NAME (or set {MODEL_ENV})")
+    return found
+
+
+def cache_key_parts(
+    *,
+    model: str,
+    base_url: str | None,
+    mode: Mode,
+    prompt: Prompt,
+    temperature: float,
+    chunk_chars: int,
+    chunk_overlap: int,
+    reasks: int,
+) -> dict[str, Any]:
+    """Everything but the document that goes into a cache key (see :mod:`extractor.cache`):
+    every input that changes the answer. Written into batch manifests as it is, so that
+    ingesting batch answers stores them where ``extract`` looks."""
+    return {
+        "backend": OpenAIBackend.name,
+        "model": model,
+        "base_url": (base_url or DEFAULT_BASE_URL).rstrip("/"),
+        "mode": mode,
+        "prompt": prompt.digest,
+        "answer_schema": schema_digest(),
+        "temperature": temperature,
+        "chunk_chars": chunk_chars,
+        "chunk_overlap": chunk_overlap,
+        "reasks": reasks,
+    }
+
+
+def part_messages(prompt: Prompt, text: str, chunk: Chunk) -> list[Message]:
+    """The prompt's messages for one part of a page (the whole page when it is one part)."""
+    return prompt.messages(text[chunk.start : chunk.end], part=chunk.index + 1, parts=chunk.count)
+
+
+def _request(
+    messages: list[Message], *, model: str, mode: Mode, temperature: float
+) -> tuple[type[PageAnswer], dict[str, Any]]:
+    """The response model instructor validates against and the chat-completions body, built
+    by instructor's request handler for ``mode`` (tools and tool_choice, or response_format,
+    and for ``json`` the schema added to the system message)."""
+    prepared, body = handle_response_model(
+        _response_model(),
+        mode=_MODES[mode],
+        messages=messages,
+        model=model,
+        temperature=temperature,
+    )
+    if prepared is None:  # pragma: no cover - only without a response model
+        raise InternalError("instructor prepared no response model")
+    return prepared, body
+
+
+def chat_request(
+    messages: list[Message], *, model: str, mode: Mode, temperature: float
+) -> dict[str, Any]:
+    """The chat-completions request body for ``messages``: exactly what the online path sends
+    (it builds its requests with this function too), as JSON-ready data."""
+    body = _request(messages, model=model, mode=mode, temperature=temperature)[1]
+    data: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
+    return data
+
+
+def read_answer(completion: Any, mode: Mode, *, source: str | None = None) -> PageAnswer:
+    """Parse one completion as instructor does for ``mode`` (strict validation, a cut-off
+    answer refused). With no re-asks left, an answer that does not parse is
+    :class:`InvalidAnswer`, worded as the online path words it after one answer."""
+    try:
+        answer = process_response(
+            completion,
+            response_model=_response_model(),
+            stream=False,
+            strict=True,
+            mode=_MODES[mode],
+        )
+    except IncompleteOutputException as err:
+        raise _no_valid_answer(1, _Unanswered(_CUT_OFF), source) from err
+    except Exception as err:  # instructor gives up on any parse failure alike
+        raise _no_valid_answer(1, _Unanswered(_summarize_parse_error(err)), source) from err
+    if not isinstance(answer, PageAnswer):  # pragma: no cover - instructor's contract
+        raise InternalError(f"instructor returned {type(answer).__name__}, not a PageAnswer")
+    return answer
+
+
+_CUT_OFF: Final = "the answer was cut off at the model's output limit (finish_reason=length)"
+
+
+def _no_valid_answer(answers: int, err: _Unanswered, source: str | None) -> InvalidAnswer:
+    return InvalidAnswer(
+        f"no valid answer from the model after {answers} answers: {err}",
+        source=source,
+        backend=OpenAIBackend.name,
+    )
+
+
+def assemble(
+    parts: list[tuple[Chunk, Grounded]], *, model: str | None, prompt: str, usage: Usage
+) -> Extraction:
+    """The extraction for a page from its grounded parts, merged when there are several."""
+    grounded = parts[0][1] if len(parts) == 1 else merge_parts(parts)
+    return Extraction(
+        events=[g.event for g in grounded.events],
+        current_rating=grounded.current_rating,
+        current_rating_evidence=grounded.current_rating_evidence,
+        model=model,
+        prompt=prompt,
+        usage=usage,
+        issues=grounded.issues(),
+    )
+
+
 async def _close_at_loop_shutdown(
     client: openai.AsyncOpenAI, *, owned: bool
 ) -> AsyncGenerator[None, None]:
@@ -317,29 +493,13 @@ class OpenAIBackend(Backend):
         clock: Clock | None = None,
         **options: Any,
     ) -> None:
-        try:
-            self.options = OpenAIOptions(**options)
-        except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'options'}: {e['msg']}"
-                for e in err.errors()
-            )
-            raise ConfigurationError(f"invalid option for the openai backend: {problems}") from err
-        opts = self.options
-        self.base_url = (opts.base_url or os.environ.get("OPENAI_BASE_URL") or "").strip() or None
-        key = opts.api_key or os.environ.get("OPENAI_API_KEY") or None
-        if client is None and key is None and self.base_url is None:
-            raise ConfigurationError(
-                "--backend openai needs a server: set OPENAI_API_KEY to use OpenAI, or pass "
-                "--base-url URL (or set OPENAI_BASE_URL) for another OpenAI-compatible server"
-            )
-        self._api_key = key or DUMMY_KEY
-        model = opts.model or os.environ.get(MODEL_ENV) or None
-        if model is None:
-            raise ConfigurationError(
-                f"--backend openai needs a model: pass --model NAME (or set {MODEL_ENV})"
-            )
-        self.model = model
+        self.options = opts = OpenAIOptions.parse(**options)
+        if client is None:
+            self.base_url, self._api_key = resolve_server(opts.base_url, opts.api_key)
+        else:  # an injected client needs neither; the URL still names the cache entries
+            self.base_url = server_url(opts.base_url)
+            self._api_key = opts.api_key or os.environ.get("OPENAI_API_KEY") or DUMMY_KEY
+        self.model = resolve_model(opts.model)
         self.mode: Mode = opts.mode
         self.prompt = prompt or Prompt.load()
         self._client = client
@@ -368,21 +528,20 @@ class OpenAIBackend(Backend):
     def cache_key(self, doc: Document) -> str:
         """The cache key of ``doc`` under this configuration: every input that changes the
         answer (see :mod:`extractor.cache`)."""
+        return cache_key({"document": doc.sha256, **self.cache_key_parts()})
+
+    def cache_key_parts(self) -> dict[str, Any]:
+        """What :meth:`cache_key` hashes besides the document (see :func:`cache_key_parts`)."""
         opts = self.options
-        return cache_key(
-            {
-                "document": doc.sha256,
-                "backend": self.name,
-                "model": self.model,
-                "base_url": (self.base_url or DEFAULT_BASE_URL).rstrip("/"),
-                "mode": self.mode,
-                "prompt": self.prompt.digest,
-                "answer_schema": schema_digest(),
-                "temperature": opts.temperature,
-                "chunk_chars": opts.chunk_chars,
-                "chunk_overlap": opts.chunk_overlap,
-                "reasks": opts.reasks,
-            }
+        return cache_key_parts(
+            model=self.model,
+            base_url=self.base_url,
+            mode=self.mode,
+            prompt=self.prompt,
+            temperature=opts.temperature,
+            chunk_chars=opts.chunk_chars,
+            chunk_overlap=opts.chunk_overlap,
+            reasks=opts.reasks,
         )
 
     # --- the backend interface --------------------------------------------------------------
@@ -417,16 +576,7 @@ class OpenAIBackend(Backend):
         except BackendError as err:  # what was spent on a failed document is still reported
             err.usage = tally.usage()
             raise
-        grounded = parts[0][1] if len(parts) == 1 else merge_parts(parts)
-        extraction = Extraction(
-            events=[g.event for g in grounded.events],
-            current_rating=grounded.current_rating,
-            current_rating_evidence=grounded.current_rating_evidence,
-            model=tally.model,
-            prompt=self.prompt.id,
-            usage=tally.usage(),
-            issues=grounded.issues(),
-        )
+        extraction = assemble(parts, model=tally.model, prompt=self.prompt.id, usage=tally.usage())
         if self._cache is not None and key is not None:
             with contextlib.suppress(ConfigurationError):  # a full disk loses a cache entry only
                 self._cache.put(key, extraction)
@@ -504,9 +654,7 @@ class OpenAIBackend(Backend):
         tally: _Tally,
     ) -> Grounded:
         """Ask for one part of the page, re-asking within the budget; ground the answer."""
-        base = self.prompt.messages(
-            doc.text[chunk.start : chunk.end], part=chunk.index + 1, parts=chunk.count
-        )
+        base = part_messages(self.prompt, doc.text, chunk)
         # Re-asks for grounding send the conversation so far as: the prompt, the model's last
         # answer, and what was wrong with it (earlier rounds are not repeated).
         history: list[Message] = []
@@ -520,11 +668,7 @@ class OpenAIBackend(Backend):
             except _Unanswered as err:
                 if best is not None:
                     return best
-                raise InvalidAnswer(
-                    f"no valid answer from the model after {tally.answers - first} answers: {err}",
-                    source=doc.source,
-                    backend=self.name,
-                ) from err
+                raise _no_valid_answer(tally.answers - first, err, doc.source) from err
             budget -= tally.answers - before - 1
             best = ground(answer, doc.text, chunk=chunk, event_starts=starts, folded=folded)
             if not best.problems or budget <= 0:
@@ -540,22 +684,29 @@ class OpenAIBackend(Backend):
         reasks: int,
         tally: _Tally,
     ) -> tuple[PageAnswer, Any]:
-        """One instructor call: the parsed answer and its completion."""
+        """One instructor call: the parsed answer and its completion.
+
+        The request body comes from :func:`_request` (shared with the Batch API path); then
+        instructor's retry loop sends it, parses the answer for the mode and re-asks on parse
+        errors, as ``instructor.patch`` would after building the same body.
+        """
 
         async def create(**kwargs: Any) -> Any:
             return await self._send(client, doc, kwargs, tally)
 
-        patched = cast(
-            Callable[..., Awaitable[PageAnswer]],
-            instructor.patch(create=create, mode=_MODES[self.mode]),
+        prepared, body = _request(
+            messages, model=self.model, mode=self.mode, temperature=self.options.temperature
         )
+        body["messages"] = list(body["messages"])  # re-asks append to it
         try:
-            answer = await patched(
-                response_model=_response_model(),
-                messages=messages,
+            answer = await retry_async(
+                func=create,
+                response_model=prepared,
+                args=(),
+                kwargs=body,
                 max_retries=reasks,
-                model=self.model,
-                temperature=self.options.temperature,
+                strict=True,
+                mode=_MODES[self.mode],
             )
         except InstructorRetryException as err:
             cause = err.__cause__
@@ -563,9 +714,9 @@ class OpenAIBackend(Backend):
                 raise cause from cause.__cause__
             raise _Unanswered(_summarize_parse_error(cause)) from err
         except IncompleteOutputException as err:
-            raise _Unanswered(
-                "the answer was cut off at the model's output limit (finish_reason=length)"
-            ) from err
+            raise _Unanswered(_CUT_OFF) from err
+        if not isinstance(answer, PageAnswer):  # pragma: no cover - instructor's contract
+            raise InternalError(f"instructor returned {type(answer).__name__}, not a PageAnswer")
         return answer, getattr(answer, "_raw_response", None)
 
     async def _send(
@@ -630,4 +781,22 @@ class OpenAIBackend(Backend):
         return completion
 
 
-__all__ = ["DUMMY_KEY", "MODEL_ENV", "OpenAIBackend", "OpenAIOptions", "retry_after_seconds"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DUMMY_KEY",
+    "MODEL_ENV",
+    "Mode",
+    "OpenAIBackend",
+    "OpenAIOptions",
+    "assemble",
+    "cache_key_parts",
+    "chat_request",
+    "describe_api_error",
+    "part_messages",
+    "read_answer",
+    "resolve_model",
+    "resolve_server",
+    "retry_after_seconds",
+    "server_url",
+    "transient_status",
+]

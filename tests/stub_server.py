@@ -15,10 +15,21 @@ Usage::
 Faults are consumed one per chat-completion request, in order, before normal answers::
 
     stub.enqueue(Fault.status(429, retry_after=0.2), Fault.invalid_json())
+
+It also plays the Batch API: ``POST /v1/files`` (multipart upload, kept in memory),
+``GET /v1/files/{id}`` and ``/v1/files/{id}/content``, ``POST /v1/batches``,
+``GET /v1/batches/{id}`` and ``GET /v1/batches``. A batch is created ``validating`` and is
+processed on its first poll (retrieve or list): every request line is answered by the same
+responder as a chat completion, giving an output file (and an error file for failed lines) in
+the Batch API's output format. A fault for one ``custom_id`` is set with
+:meth:`StubServer.fail_batch_request`; :meth:`StubServer.batch_output_line` answers one request
+line without HTTP (to make a results file directly).
 """
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import json
 import socket
 import sys
@@ -248,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
         body: Any = None
-        if raw:
+        if raw and not self.headers.get("Content-Type", "").startswith("multipart/"):
             try:
                 body = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
@@ -270,6 +281,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._chat_completion(body)
         elif self.command == "GET" and route == "/v1/models":
             self._send_json(200, stub._models_body())
+        elif route.startswith(("/v1/files", "/v1/batches")):
+            status, answer = stub._batch_api(self.command, route, raw, body, self.headers)
+            if isinstance(answer, bytes):
+                self._send_bytes(status, answer)
+            else:
+                self._send_json(status, answer)
         else:
             self._send_json(404, _error_body(404, f"Unknown endpoint: {self.command} {self.path}"))
 
@@ -308,6 +325,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return
         self._send_json(200, stub._completion_body(request_json, payload))
 
+    def _send_bytes(self, status: int, data: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.wfile.flush()
+
     def _send_json(
         self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
@@ -337,6 +362,9 @@ class StubServer:
         latency: seconds every chat-completion request sleeps before being answered
             (faults included); settable at any time.
         errors: exceptions raised by the responder or by the handler (never printed).
+        files: uploaded and generated files by id, as
+            ``{"id", "purpose", "filename", "content" (bytes), "created_at"}``.
+        batches: batches by id, as the Batch API's batch objects (dicts).
     """
 
     def __init__(
@@ -358,6 +386,10 @@ class StubServer:
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self.files: dict[str, dict[str, Any]] = {}
+        self.batches: dict[str, dict[str, Any]] = {}
+        self._batch_faults: dict[str, Fault] = {}
+        self._ids = 0
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -437,6 +469,82 @@ class StubServer:
         with self._lock:
             self._faults.extend(faults)
 
+    def fail_batch_request(self, custom_id: str, fault: Fault) -> None:
+        """Script how the batch request line ``custom_id`` is answered (whenever a batch
+        holding it is processed, until replaced).
+
+        ``Fault.status(code)`` gives a failed line (``response.status_code`` = code, an error
+        body; it goes to the error file); ``Fault.answer`` / ``Fault.invalid_json`` a 200 with
+        that payload; ``Fault.disconnect`` a line that never got a response (``response``
+        null, ``error`` ``batch_expired``); ``Fault.delay`` is ignored (answered normally).
+        """
+        if not isinstance(fault, Fault):
+            raise TypeError(f"expected Fault, got {type(fault).__name__}")
+        with self._lock:
+            self._batch_faults[custom_id] = fault
+
+    def batch_output_line(self, request_line: dict[str, Any]) -> dict[str, Any]:
+        """The Batch API output line answering one request line (``custom_id``, ``body``), as
+        a processed batch would write it: ``{"id", "custom_id", "response": {"status_code",
+        "request_id", "body"}, "error"}``."""
+        custom_id = str(request_line.get("custom_id"))
+        body = request_line.get("body")
+        request_json: dict[str, Any] = body if isinstance(body, dict) else {}
+        with self._lock:
+            fault = self._batch_faults.get(custom_id)
+            self._counter += 1
+            n = self._counter
+        line: dict[str, Any] = {"id": f"batch_req_{n}", "custom_id": custom_id}
+        if fault is not None and fault.kind == "disconnect":
+            line["response"] = None
+            line["error"] = {
+                "code": "batch_expired",
+                "message": "This request could not be executed before the completion window expired.",
+            }
+            return line
+        if fault is not None and fault.kind == "status":
+            code = fault.status_code or 500
+            line["response"] = {
+                "status_code": code,
+                "request_id": f"req_{n}",
+                "body": fault.body or _error_body(code),
+            }
+            line["error"] = None
+            return line
+        if fault is not None and fault.kind in ("answer", "invalid_json"):
+            payload: dict[str, Any] | str = fault.payload if fault.payload is not None else {}
+        elif self.responder is None:
+            payload = {}
+        else:
+            try:
+                payload = self.responder(request_json)
+            except Exception as exc:
+                with self._lock:
+                    self.errors.append(exc)
+                line["response"] = {
+                    "status_code": 500,
+                    "request_id": f"req_{n}",
+                    "body": _error_body(500, f"stub responder raised {type(exc).__name__}: {exc}"),
+                }
+                line["error"] = None
+                return line
+        line["response"] = {
+            "status_code": 200,
+            "request_id": f"req_{n}",
+            "body": self._completion_body(request_json, payload),
+        }
+        line["error"] = None
+        return line
+
+    def batch_requests(self) -> list[dict[str, Any]]:
+        """The recorded requests to the Files and Batches endpoints (a snapshot)."""
+        with self._lock:
+            return [
+                r
+                for r in self.requests
+                if r["path"].split("?", 1)[0].startswith(("/v1/files", "/v1/batches"))
+            ]
+
     def chat_requests(self) -> list[dict[str, Any]]:
         """The recorded ``POST /v1/chat/completions`` requests (a snapshot)."""
         with self._lock:
@@ -463,6 +571,225 @@ class StubServer:
     def _next_fault(self) -> Fault | None:
         with self._lock:
             return self._faults.popleft() if self._faults else None
+
+    # -- the Batch API (called from handler threads) -------------------------------------
+
+    def _new_id(self, prefix: str) -> str:
+        with self._lock:
+            self._ids += 1
+            return f"{prefix}{self._ids}"
+
+    def _add_file(self, content: bytes, purpose: str, filename: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "id": self._new_id("file-"),
+            "purpose": purpose,
+            "filename": filename,
+            "content": content,
+            "created_at": CREATED,
+        }
+        with self._lock:
+            self.files[entry["id"]] = entry
+        return entry
+
+    @staticmethod
+    def _file_object(entry: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": entry["id"],
+            "object": "file",
+            "bytes": len(entry["content"]),
+            "created_at": entry["created_at"],
+            "filename": entry["filename"],
+            "purpose": entry["purpose"],
+            "status": "processed",
+        }
+
+    def _batch_api(
+        self, method: str, route: str, raw: bytes, body: Any, headers: Any
+    ) -> tuple[int, dict[str, Any] | bytes]:
+        """Route one Files/Batches request: (HTTP status, JSON body or raw bytes)."""
+        parts = route.split("/")[2:]  # ["files"] / ["files", id] / ["files", id, "content"]
+        if method == "POST" and parts == ["files"]:
+            return self._upload(raw, headers.get("Content-Type", ""))
+        if method == "GET" and len(parts) in (2, 3) and parts[0] == "files":
+            with self._lock:
+                entry = self.files.get(parts[1])
+            if entry is None:
+                return 404, _error_body(404, f"No such File object: {parts[1]}")
+            if len(parts) == 3 and parts[2] == "content":
+                return 200, bytes(entry["content"])
+            if len(parts) == 2:
+                return 200, self._file_object(entry)
+        if method == "POST" and parts == ["batches"]:
+            return self._create_batch(body)
+        if method == "GET" and parts == ["batches"]:
+            with self._lock:
+                ids = list(self.batches)
+            data = [self._poll_batch(i) for i in reversed(ids)]
+            return 200, {
+                "object": "list",
+                "data": data,
+                "first_id": data[0]["id"] if data else None,
+                "last_id": data[-1]["id"] if data else None,
+                "has_more": False,
+            }
+        if method == "GET" and len(parts) == 2 and parts[0] == "batches":
+            if parts[1] not in self.batches:
+                return 404, _error_body(404, f"No batch found with id '{parts[1]}'")
+            return 200, self._poll_batch(parts[1])
+        return 404, _error_body(404, f"Unknown endpoint: {method} {route}")
+
+    def _upload(self, raw: bytes, content_type: str) -> tuple[int, dict[str, Any]]:
+        if not content_type.startswith("multipart/form-data"):
+            return 400, _error_body(400, "File uploads must be multipart/form-data")
+        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw
+        )
+        fields: dict[str, tuple[str | None, bytes]] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True)
+            if isinstance(name, str) and isinstance(payload, bytes):
+                fields[name] = (part.get_filename(), payload)
+        if "file" not in fields:
+            return 400, _error_body(400, "Missing file")
+        purpose = fields.get("purpose", (None, b""))[1].decode("utf-8")
+        if purpose != "batch":
+            return 400, _error_body(400, f"The stub stores only purpose 'batch', not {purpose!r}")
+        filename, content = fields["file"]
+        entry = self._add_file(content, purpose, filename or "upload.jsonl")
+        return 200, self._file_object(entry)
+
+    def _create_batch(self, body: Any) -> tuple[int, dict[str, Any]]:
+        if not isinstance(body, dict):
+            return 400, _error_body(400, "Request body must be a JSON object")
+        file_id = body.get("input_file_id")
+        with self._lock:
+            entry = self.files.get(str(file_id))
+        if entry is None or entry["purpose"] != "batch":
+            return 400, _error_body(400, f"Invalid input_file_id: {file_id!r}")
+        if body.get("endpoint") != "/v1/chat/completions":
+            return 400, _error_body(
+                400, f"The stub batches only /v1/chat/completions, not {body.get('endpoint')!r}"
+            )
+        if body.get("completion_window") != "24h":
+            return 400, _error_body(400, "completion_window must be '24h'")
+        batch: dict[str, Any] = {
+            "id": self._new_id("batch_"),
+            "object": "batch",
+            "endpoint": body["endpoint"],
+            "errors": None,
+            "input_file_id": entry["id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": CREATED,
+            "in_progress_at": None,
+            "expires_at": CREATED + 86400,
+            "finalizing_at": None,
+            "completed_at": None,
+            "failed_at": None,
+            "expired_at": None,
+            "cancelling_at": None,
+            "cancelled_at": None,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
+        }
+        with self._lock:
+            self.batches[batch["id"]] = batch
+        return 200, dict(batch)
+
+    def _poll_batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch as it stands, processing it first if it is still waiting."""
+        with self._lock:
+            batch = self.batches[batch_id]
+            waiting = batch["status"] == "validating"
+            if waiting:
+                batch["status"] = "in_progress"  # claimed: processed once
+        if waiting:
+            self._process_batch(batch)
+        with self._lock:
+            return json.loads(json.dumps(batch))  # type: ignore[no-any-return]
+
+    def _process_batch(self, batch: dict[str, Any]) -> None:
+        with self._lock:
+            content = bytes(self.files[batch["input_file_id"]]["content"])
+        lines: list[dict[str, Any]] = []
+        problems: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for number, text in enumerate(content.decode("utf-8").splitlines(), 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+            except ValueError:
+                line = None
+            if (
+                not isinstance(line, dict)
+                or not isinstance(line.get("custom_id"), str)
+                or line.get("method") != "POST"
+                or line.get("url") != batch["endpoint"]
+                or not isinstance(line.get("body"), dict)
+            ):
+                problems.append(
+                    {
+                        "code": "invalid_request",
+                        "message": "Not a valid request line",
+                        "line": number,
+                    }
+                )
+            elif line["custom_id"] in seen:
+                problems.append(
+                    {
+                        "code": "duplicate_custom_id",
+                        "message": f"Duplicate custom_id {line['custom_id']!r}",
+                        "line": number,
+                    }
+                )
+            else:
+                seen.add(line["custom_id"])
+                lines.append(line)
+        if problems or not lines:
+            with self._lock:
+                batch["status"] = "failed"
+                batch["failed_at"] = CREATED
+                batch["errors"] = {
+                    "object": "list",
+                    "data": problems
+                    or [{"code": "empty_file", "message": "The input file is empty", "line": None}],
+                }
+            return
+        outputs: list[dict[str, Any]] = []
+        failures: list[dict[str, Any]] = []
+        for line in lines:
+            out = self.batch_output_line(line)
+            response = out.get("response")
+            ok = isinstance(response, dict) and response.get("status_code") == 200
+            (outputs if ok else failures).append(out)
+
+        def jsonl(rows: list[dict[str, Any]]) -> bytes:
+            return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode("utf-8")
+
+        output = self._add_file(jsonl(outputs), "batch_output", f"{batch['id']}_output.jsonl")
+        error = (
+            self._add_file(jsonl(failures), "batch_output", f"{batch['id']}_error.jsonl")
+            if failures
+            else None
+        )
+        with self._lock:
+            batch.update(
+                status="completed",
+                in_progress_at=CREATED,
+                finalizing_at=CREATED,
+                completed_at=CREATED,
+                output_file_id=output["id"],
+                error_file_id=error["id"] if error is not None else None,
+                request_counts={
+                    "total": len(lines),
+                    "completed": len(outputs),
+                    "failed": len(failures),
+                },
+            )
 
     def _models_body(self) -> dict[str, Any]:
         return {
