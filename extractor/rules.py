@@ -164,9 +164,13 @@ def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | No
 
 def _next_line(text: str, pos: int) -> tuple[int, int] | None:
     """The next non-blank line starting at or after ``pos``."""
-    for m in re.finditer(r"[^\n]*", text[pos:]):
-        if m.group(0).strip():
-            return pos + m.start(), pos + m.end()
+    n = len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        if text[pos:end].strip():
+            return pos, end
+        pos = end + 1
     return None
 
 
@@ -198,11 +202,13 @@ def _find_event_starts(text: str) -> list[_Start]:
             kind = kind or _kind_of(during.group("what"))
         starts.append(_Start(line_start, kind or "inspection", date, (line_start, line_end)))
 
-    for m in _HEADLINE_RE.finditer(text):
+    low = text.lower()  # cheap literal tests first: most patterns cannot match most pages
+    has_during = "during" in low
+    for m in _HEADLINE_RE.finditer(text) if "carried" in low else ():
         add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-    for m in _REPORT_FROM_RE.finditer(text):
+    for m in _REPORT_FROM_RE.finditer(text) if "report" in low else ():
         add_headline(m.start(), m.end(), "assessment")
-    for m in _BARE_DATE_LINE_RE.finditer(text):
+    for m in _BARE_DATE_LINE_RE.finditer(text) if has_during else ():
         if _line_date(text, m.start(), m.end()) is None:
             continue
         nxt = _next_line(text, m.end())
@@ -212,7 +218,7 @@ def _find_event_starts(text: str) -> list[_Start]:
         for m in _OLD_HEADLINE_RE.finditer(text):
             if read_event_date(m.group(0)):
                 add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-    for m in _DURING_RE.finditer(text):
+    for m in _DURING_RE.finditer(text) if has_during else ():
         if m.start() not in claimed:
             starts.append(_Start(m.start(), _kind_of(m.group("what")), None, None))
     starts.sort(key=lambda s: s.start)
