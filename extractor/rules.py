@@ -475,8 +475,8 @@ def _first(
         passage, s, e, after_earlier = block.passage(i)
         value = reader(passage, after_earlier)
         if value is not None:
-            if after_earlier:  # the quote carries the sentence it leans on
-                s = block.sentences[i - 1][0]
+            if after_earlier and reader(passage, False) != value:
+                s = block.sentences[i - 1][0]  # the quote carries the sentence it leans on
             return value, Evidence.at(block.text, s, e)
         if (pairs or (headings and _is_heading(block, i - 1))) and i > 0:
             s = block.sentences[i - 1][0]

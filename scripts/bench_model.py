@@ -127,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
         stub = _StubProcess(args.latency)
         try:
             cold, records, requests = run(paths, stub, where / "cache", args.concurrency)
-            warm, again, warm_requests = run(paths, stub, where / "cache", args.concurrency)
+            # Served from the cache: the best of three runs (a tenth of a second each is at the
+            # mercy of the machine's other work).
+            warm, again, warm_requests = min(
+                (run(paths, stub, where / "cache", args.concurrency) for _ in range(3)),
+                key=lambda result: result[0],
+            )
         finally:
             stub.close()
     ideal = args.docs * args.latency / args.concurrency
