@@ -56,10 +56,15 @@ _PREV_CUE = re.compile(
 )
 
 _OVERALL_PATTERNS = [
-    # "has changed from requires improvement to good": the second is the new rating.
+    # "The overall rating for the service has changed from requires improvement to good": the
+    # second is the new rating. The subject must be the rating or the service as a whole, not
+    # a core service's or a key question's ("Our rating of community mental health services
+    # went down from good to ...").
     re.compile(
-        rf"\b(?:changed|improved|deteriorated|declined|dropped|moved|gone\s+(?:up|down)|went\s+"
-        rf"(?:up|down)|risen|fallen|increased|decreased)\s+from\s+{_R1}\s+to\s+{_R2}",
+        rf"(?:\b(?:(?:the|our|its)\s+)?(?:overall\s+)?rating(?:\s+(?:for|of)\s+(?:this|the)\s+{_SUBJ})?|"
+        rf"\b(?:the|this)\s+{_SUBJ})\s+(?:has\s+|had\s+|have\s+)?(?:now\s+)?(?:changed|improved|"
+        rf"deteriorated|declined|dropped|moved|gone\s+(?:up|down)|went\s+(?:up|down)|risen|fallen|"
+        rf"increased|decreased)\s+from\s+{_R1}\s+to\s+{_R2}",
         re.I,
     ),
     re.compile(
@@ -68,7 +73,7 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
-    re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s+{_R}\s*(?:\.|$)", re.I),
+    re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s+{_R}\s*[^\w\s.]?\s*(?:\.|$)", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(
@@ -92,6 +97,15 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\b(?:is|are|has\s+been)\s+now\s+rated\s+(?:as\s+)?{_R}", re.I),
+    # "the rating has changed to inadequate", "has not changed from good", "the evidence
+    # continued to support the rating of good" (a key question's is excluded after the word)
+    re.compile(
+        rf"\b(?:the\s+|our\s+)?(?:overall\s+)?rating\s+(?:of\s+(?:this|the)\s+{_SUBJ}\s+)?(?:has\s+|had\s+)?"
+        rf"(?:changed|improved|deteriorated|declined|dropped|gone\s+(?:up|down)|gone|risen|fallen)\s+to\s+{_R}",
+        re.I,
+    ),
+    re.compile(rf"\bhas\s+not\s+changed\s+from\s+{_R}", re.I),
+    re.compile(rf"\bcontinued?s?\s+to\s+support\s+the\s+(?:overall\s+)?rating\s+of\s+{_R}", re.I),
     re.compile(
         rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
         re.I,
@@ -261,6 +275,7 @@ _SAMPLE_BEFORE = re.compile(
     r"records?\s+(?:of|for)|files?\s+(?:of|for)|plans?\s+(?:of|for))\b[^.;]{0,150}$",
     re.I,
 )
+_OF_THE = re.compile(r"\b(?:of|among)\s+the\s+$", re.I)
 _CAPACITY_AFTER = re.compile(r"^\s*(?:beds?|places?|bedrooms?|rooms?)\b", re.I)
 _PART_AFTER = re.compile(
     r"^[^.;]{0,25}?\b(?:in\s+(?:one|each|the\s+other|the\s+main)|upstairs|downstairs|on\s+the\s+"
@@ -313,7 +328,8 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
         after = passage[m.end() : m.end() + 80]
         if _CAPACITY_BEFORE.search(before[-80:]) or _CAPACITY_AFTER.match(after):
             continue
-        if _SAMPLE_BEFORE.search(before) or _SAMPLE_AFTER.match(after):
+        total = _OF_THE.search(before) is not None  # "eight of the 26 people who lived there"
+        if not total and (_SAMPLE_BEFORE.search(before) or _SAMPLE_AFTER.match(after)):
             continue
         if _PART_AFTER.match(after):
             return None
@@ -334,8 +350,14 @@ _ANNOUNCED_TRUE = re.compile(
     r"\b(?:short|\d+\s+hours?['’]?|\w+\s+hours?['’]?|\w+\s+(?:working\s+)?days?['’]?)\s+notice\b|"
     r"\bnotice\s+of\s+(?:the\s+|our\s+|this\s+)?(?:inspection|visit|assessment)\s+(?:was\s+)?given\b|"
     r"\bwe\s+(?:told|informed|notified|contacted|telephoned|phoned|rang|called|wrote\s+to|emailed)\s+(?:the\s+)?"
-    r"(?:provider|registered\s+manager|manager|service|practice|home|agency|staff|team|nominated\s+individual)"
+    r"(?:provider|registered\s+manager|manager|service|practice|home|agency|staff|team|nominated\s+individual|"
+    r"trust|hospital|school|clinic|location|unit)"
     r"\b[^.]{0,80}\b(?:before|in\s+advance|prior\s+to|ahead\s+of|beforehand|we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting))\b",
+    re.I,
+)
+_PASSIVE_NOTICE = re.compile(
+    r"\b(?:was|were|had\s+been)\s+(?:told|informed|notified)\s+(?:about|of)\s+(?:the|this|our)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:inspection|visit|assessment)\b[^.]{0,40}?\b(?:beforehand|before|in\s+advance)\b",
     re.I,
 )
 _NOT_NOTICE = re.compile(
@@ -344,7 +366,7 @@ _NOT_NOTICE = re.compile(
     re.I,
 )
 _ANNOUNCED_FALSE = re.compile(
-    r"\bun-?announced\b|\bdid\s+not\s+(?:tell|inform|notify|warn)\s+(?:the\s+)?[\w ]{1,30}?\s+(?:that\s+)?(?:we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting)|about\s+(?:the|our)\s+(?:inspection|visit))|"
+    r"\bun-?announced\b|\bnot\s+aware\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|\bdid\s+not\s+(?:tell|inform|notify|warn)\s+(?:the\s+)?[\w ]{1,30}?\s+(?:that\s+)?(?:we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting)|about\s+(?:the|our)\s+(?:inspection|visit))|"
     r"\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
     r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b",
     re.I,
@@ -384,7 +406,7 @@ def read_announced(passage: str) -> tuple[bool, int, int] | None:
             )
         ),
         None,
-    )
+    ) or _PASSIVE_NOTICE.search(passage)
     f = _ANNOUNCED_FALSE.search(passage)
     if t and f:
         return None

@@ -304,7 +304,7 @@ _ACTIVITY = re.compile(
     r"\bcarried\s+out\s+(?:an?|the|our)\s+(?:[\w-]+\s+){0,3}?(?:inspection|visit|assessment)s?\s+on\b|"
     r"we\s+(?:carried\s+out|made|undertook|conducted)\s+(?:[\w-]+\s+)?(?:site\s+)?visits?\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
     r"this\s+inspection\s+was\s+carried\s+out|inspection\s+was\s+carried\s+out|"
-    r"(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
+    r"(?:last\s+)?inspection\s+dates?\s*:|(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
     r"date\s*:|inspection\s+on\b)",
     re.I,
 )
@@ -426,7 +426,7 @@ def _earlier_sentences(
 
 DATE_LABEL = re.compile(
     r"^\W*(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visit)?|(?:last|latest)\s+"
-    r"inspection|inspection\s+date|date\s+of\s+visit)\s*:",
+    r"inspection|inspection\s+dates?|dates?\s+of\s+visits?)\s*:",
     re.I,
 )
 

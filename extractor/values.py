@@ -31,7 +31,7 @@ _ITEM = rf"(?:{_WEEKDAY}|{_DAY}|{_MONTH}|{_YEAR})"
 _YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
 _LEADING_WEEKDAY = re.compile(rf"{_WEEKDAY}\s*", re.IGNORECASE)
 # What may stand between the parts of one written date or list/range of dates.
-_CONN = r"(?:\s*(?:,|&|\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–|—)\s*(?:the\s+)?|\s+(?:the\s+|of\s+)?)"
+_CONN = r"(?:\s*(?:,|&|\band\b|\bto\b|\buntil\b|\btill\b|\bthrough\b|-|–|—|/)\s*(?:the\s+)?|\s+(?:the\s+|of\s+)?)"
 _RUN_RE = re.compile(rf"(?<![\w/]){_ITEM}(?:{_CONN}{_ITEM})*(?![\w/])", re.IGNORECASE)
 _TOKEN_RE = re.compile(
     rf"(?P<year>{_YEAR})(?!\d)|(?P<day>[0-3]?\d)(?:\s?(?:st|nd|rd|th))?(?!\d)|(?P<month>{_MONTH})",

@@ -127,7 +127,7 @@ def test_every_corpus_evidence_holds() -> None:
     assert checked >= 200
 
 
-@pytest.mark.parametrize("name", ["heldout", "heldout2"])
+@pytest.mark.parametrize("name", ["heldout", "heldout2", "heldout3"])
 def test_heldout_pages_accuracy_and_checker(name: str) -> None:
     """Pages written to the guidelines apart from the rules (tests/data/heldout*/README.md):
     the same bars as the development sample, and no checker error on any of them."""
