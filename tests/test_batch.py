@@ -18,6 +18,7 @@ from typing import Any
 import httpx2
 import openai
 import pytest
+from pages import long_page as long_page_text
 from stub_server import Fault, StubServer, running_stub
 
 from extractor.answer import rules_answer
@@ -89,25 +90,9 @@ def make_results(stub: StubServer, request_files: list[Path], out: Path) -> Path
     return out
 
 
-FILLER = (
-    "Staff knew people well and spoke respectfully about those they supported. "
-    "Care records were reviewed regularly and updated when needs changed. "
-) * 6
-
-
 def long_page(path: Path, events: int = 6) -> Path:
     """A page long enough to be read in several parts at ``LONG``'s chunk size."""
-    parts = ["Example Care Home\n\nAll Inspections\n"]
-    for i in range(events):
-        parts.append(
-            f"\nInspection carried out on {1 + i} March {2022 - i}\n\nDuring a routine inspection\n\n"
-            f"About the service\n\nAt the time of the inspection {20 + i} people were using the "
-            "service.\n\n"
-        )
-        parts.extend(f"{FILLER}\n\n" for _ in range(8))
-        if i % 2 == 0:
-            parts.append("This inspection was unannounced.\n\n")
-    path.write_text("".join(parts), encoding="utf-8")
+    path.write_text(long_page_text(events), encoding="utf-8")
     return path
 
 

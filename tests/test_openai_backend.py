@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from pages import long_page
 from stub_server import Fault, StubServer, running_stub
 
 from extractor.answer import rules_answer
@@ -577,25 +578,6 @@ def test_rules_users_never_import_openai() -> None:
 
 
 # --- long pages -------------------------------------------------------------------------------
-
-FILLER = (
-    "Staff knew people well and spoke respectfully about those they supported. "
-    "Care records were reviewed regularly and updated when needs changed. "
-) * 6
-
-
-def long_page(events: int, paragraphs: int = 8) -> str:
-    parts = ["Example Care Home\n\nAll Inspections\n"]
-    for i in range(events):
-        parts.append(
-            f"\nInspection carried out on {1 + i} March {2022 - i}\n\nDuring a routine inspection\n\n"
-            f"About the service\n\nAt the time of the inspection {20 + i} people were using the "
-            "service.\n\n"
-        )
-        parts.extend(f"{FILLER}\n\n" for _ in range(paragraphs))
-        if i % 2 == 0:
-            parts.append("This inspection was unannounced.\n\n")
-    return "".join(parts)
 
 
 def test_long_page_is_read_in_parts_with_absolute_offsets(stub: StubServer, tmp_path: Path) -> None:
