@@ -131,6 +131,7 @@ _DURING_RE = re.compile(
     r"[ \t]*$",
     re.I | re.M,
 )
+_HEADLINE_WORDS = ("inspection", "review", "assessment", "focused", "responsive")
 _BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
 
 
@@ -202,23 +203,32 @@ def _find_event_starts(text: str) -> list[_Start]:
             kind = kind or _kind_of(during.group("what"))
         starts.append(_Start(line_start, kind or "inspection", date, (line_start, line_end)))
 
-    low = text.lower()  # cheap literal tests first: most patterns cannot match most pages
-    has_during = "during" in low
-    for m in _HEADLINE_RE.finditer(text) if "carried" in low else ():
-        add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-    for m in _REPORT_FROM_RE.finditer(text) if "report" in low else ():
-        add_headline(m.start(), m.end(), "assessment")
-    for m in _BARE_DATE_LINE_RE.finditer(text) if has_during else ():
-        if _line_date(text, m.start(), m.end()) is None:
-            continue
-        nxt = _next_line(text, m.end())
-        if nxt and _DURING_RE.match(text, nxt[0]):
-            add_headline(m.start(), m.end(), None)
+    # One pass over the lines; a cheap test of a line's first word picks the pattern to try.
+    during_lines: list[re.Match[str]] = []
+    pos, n = 0, len(text)
+    while pos < n:
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        first = text[pos : min(end, pos + 40)].lstrip(" \t-•").lower()
+        if first.startswith(_HEADLINE_WORDS):
+            if m := _HEADLINE_RE.match(text, pos, end):
+                add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
+        elif first.startswith("report"):
+            if m := _REPORT_FROM_RE.match(text, pos, end):
+                add_headline(m.start(), m.end(), "assessment")
+        elif first.startswith("during"):
+            if m := _DURING_RE.match(text, pos, end):
+                during_lines.append(m)
+        elif first[:1].isdigit() and (m := _BARE_DATE_LINE_RE.match(text, pos, end)):
+            nxt = _next_line(text, m.end())
+            if _line_date(text, m.start(), m.end()) and nxt and _DURING_RE.match(text, nxt[0]):
+                add_headline(m.start(), m.end(), None)
+        pos = end + 1
     if not starts:
         for m in _OLD_HEADLINE_RE.finditer(text):
             if read_event_date(m.group(0)):
                 add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-    for m in _DURING_RE.finditer(text) if has_during else ():
+    for m in during_lines:
         if m.start() not in claimed:
             starts.append(_Start(m.start(), _kind_of(m.group("what")), None, None))
     starts.sort(key=lambda s: s.start)
