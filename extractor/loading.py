@@ -446,6 +446,15 @@ class _VisibleTextParser(HTMLParser):
         self._flush()
         return "".join(self._out)
 
+    def _block_edge(self, tag: str) -> None:
+        """Where an element starts or ends: a paragraph gap, a line break, or a cell's space."""
+        if tag in _PARAGRAPH_TAGS:
+            self._break(2)
+        elif tag in _LINE_TAGS:
+            self._break(1)
+        elif tag in _CELL_TAGS:
+            self._line.append((" ", False))
+
     # -- parser callbacks --------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -466,12 +475,7 @@ class _VisibleTextParser(HTMLParser):
         if tag in _SKIP_TAGS or _is_hidden(attrs):
             self._skip_tag, self._skip_depth = tag, 1
             return
-        if tag in _PARAGRAPH_TAGS:
-            self._break(2)
-        elif tag in _LINE_TAGS:
-            self._break(1)
-        elif tag in _CELL_TAGS:
-            self._line.append((" ", False))
+        self._block_edge(tag)
         if tag == "pre":
             self._pre_depth += 1
             self._after_pre_tag = True
@@ -492,12 +496,7 @@ class _VisibleTextParser(HTMLParser):
         self._after_pre_tag = False
         if tag in _VOID_TAGS:
             return
-        if tag in _PARAGRAPH_TAGS:
-            self._break(2)
-        elif tag in _LINE_TAGS:
-            self._break(1)
-        elif tag in _CELL_TAGS:
-            self._line.append((" ", False))
+        self._block_edge(tag)
         if tag == "pre" and self._pre_depth > 0:
             self._pre_depth -= 1
 
