@@ -67,10 +67,6 @@ def register_backend(name: str, factory: BackendFactory) -> None:
     _REGISTRY[name] = factory
 
 
-def unregister_backend(name: str) -> None:
-    _REGISTRY.pop(name, None)
-
-
 def backend_names() -> list[str]:
     _load_builtins()
     return sorted(_REGISTRY)

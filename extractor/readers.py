@@ -15,7 +15,6 @@ import re
 
 from .values import (
     NUMBER_PATTERN,
-    RATING_RE,
     first_date,
     iter_dates,
     normalize_rating,
@@ -473,7 +472,3 @@ def read_header_rating(passage: str) -> tuple[str, int, int, str] | None:
         if rating:
             return rating, m.start("r"), m.end("r"), form
     return None
-
-
-def mentions_rating(passage: str) -> bool:
-    return bool(RATING_RE.search(passage))

@@ -135,7 +135,7 @@ _HEADLINE_WORDS = ("inspection", "review", "assessment", "focused", "responsive"
 _BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Start:
     start: int  # where the event's block begins
     kind: Kind
@@ -272,11 +272,11 @@ def describes_an_inspection(text: str) -> bool:
     """Whether a page without headlines is about one particular inspection or assessment."""
     specific = len(_SPECIFIC.findall(text))
     generic = len(_GENERIC.findall(text))
-    dated = any(
+    # A sentence dating an inspection decides it, unless the page reads as guidance.
+    if generic < 6 and any(
         _ACTIVITY.search(text[s:e]) and read_event_date(text[s:e])
         for s, e in _dated_sentences(text)
-    )
-    if dated and generic < 6:
+    ):
         return True
     return specific >= 1 and specific > generic
 
