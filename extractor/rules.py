@@ -365,6 +365,8 @@ class _Block:
     start: int
     end: int
     sentences: list[tuple[int, int]]
+    #: Sentences dating inspection activity (see :func:`_dated_activity`).
+    dated: list[_Dated]
     #: Sentences about an earlier inspection (letters: "We carried out ... on 25 February 2016.")
     earlier: set[int]
     _low: str | None = None
@@ -406,19 +408,38 @@ class _Block:
         return self.text[s:e], s, e, self.leans_back(i)
 
 
-def _earlier_sentences(
-    text: str, sents: list[tuple[int, int]], event_date: dt.date | None, kind: Kind = "inspection"
-) -> set[int]:
-    """Sentences that describe an inspection other than the event's own, earlier one."""
-    earlier: set[int] = set()
+#: A sentence that dates some inspection activity: (index, the activity's match, its date).
+_Dated = tuple[int, re.Match[str], tuple[dt.date, int, int]]
+
+
+def _dated_activity(text: str, sents: list[tuple[int, int]]) -> list[_Dated]:
+    """The sentences that say when an inspection, visit or assessment took place: read once
+    per block, for both the event's own date and the earlier inspections'."""
+    out: list[_Dated] = []
     for i, (s, e) in enumerate(sents):
         if not _DIGIT.search(text, s, e):
             continue
         sentence = text[s:e]
-        if not _ACTIVITY.search(sentence):
-            continue
-        d = read_event_date(sentence)
-        if d is None or DATE_LABEL.match(sentence):
+        m = _ACTIVITY.search(sentence)
+        d = read_event_date(sentence) if m else None
+        if m and d:
+            out.append((i, m, d))
+    return out
+
+
+def _earlier_sentences(
+    text: str,
+    sents: list[tuple[int, int]],
+    dated: list[_Dated],
+    event_date: dt.date | None,
+    kind: Kind = "inspection",
+) -> set[int]:
+    """Sentences that describe an inspection other than the event's own, earlier one."""
+    earlier: set[int] = set()
+    for i, _, d in dated:
+        s, e = sents[i]
+        sentence = text[s:e]
+        if DATE_LABEL.match(sentence):
             continue
         nxt = text[sents[i + 1][0] : sents[i + 1][1]] if i + 1 < len(sents) else ""
         if event_date is not None:
@@ -443,20 +464,13 @@ DATE_LABEL = re.compile(
 
 def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
     best: tuple[int, int, dt.date, Evidence] | None = None
-    for i, (s, e) in enumerate(block.sentences):
-        if not _DIGIT.search(block.text, s, e):
+    for i, m, d in block.dated:
+        if i in block.earlier:
             continue
+        s, e = block.sentences[i]
         sentence = block.text[s:e]
-        m = _ACTIVITY.search(sentence)
-        if not m or i in block.earlier:
-            continue
-        d = read_event_date(sentence)
         label = bool(DATE_LABEL.match(sentence))
-        if (
-            d is None
-            or d[1] < m.start() - 60
-            or (is_previous_context(sentence, d[1]) and not label)
-        ):
+        if d[1] < m.start() - 60 or (is_previous_context(sentence, d[1]) and not label):
             continue
         score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
         if best is None or score > best[0]:
@@ -629,9 +643,9 @@ def extract_events(doc: Document) -> Extraction:
         block_start = start.start if start.headline is not None or i > 0 else 0
         sents = split_sentences(text, block_start, end)
         event_date = start.date[0] if start.date else None
-        block = _Block(
-            text, block_start, end, sents, _earlier_sentences(text, sents, event_date, start.kind)
-        )
+        dated = _dated_activity(text, sents)
+        earlier = _earlier_sentences(text, sents, dated, event_date, start.kind)
+        block = _Block(text, block_start, end, sents, dated, earlier)
         events.append(_event_from_block(block, start))
     current = _current_rating(text, header_end)
     return Extraction(
