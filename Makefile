@@ -35,7 +35,7 @@ record: $(STAMP)
 	$(BIN)/python scripts/record.py
 
 schema: $(STAMP)
-	$(BIN)/python -c "from extractor.models import render_json_schema as r; print(r(), end='')" > schemas/record.schema.json
+	$(BIN)/python -c "from extractor.records import render_json_schema as r; print(r(), end='')" > schemas/record.schema.json
 
 # Re-resolve the lock from pyproject.toml (needs the package registry).
 lock:

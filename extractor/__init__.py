@@ -11,10 +11,10 @@ The library behind the ``cqc-extract`` command line::
 
 from __future__ import annotations
 
-from .backends import Backend, Extraction, backend_names, get_backend, register_backend
-from .checker import CODES, check_record, has_errors
-from .document import Document
-from .errors import (
+from extractor.backends import Backend, Extraction, backend_names, get_backend, register_backend
+from extractor.checker import CODES, check_record, has_errors
+from extractor.document import Document
+from extractor.errors import (
     BackendError,
     BinaryDocument,
     ConfigurationError,
@@ -29,9 +29,10 @@ from .errors import (
     UnreadableDocument,
     UsageError,
 )
-from .evaluation import compare, evaluate, load_gold_dir, load_records
-from .loading import html_to_text, iter_input_paths, load_document, read_text
-from .models import (
+from extractor.evaluation import compare, evaluate, load_gold_dir, load_records
+from extractor.loading import html_to_text, iter_input_paths, load_document, read_text
+from extractor.pipeline import aextract_document, extract_document, run_extraction
+from extractor.records import (
     SCHEMA_VERSION,
     ErrorInfo,
     Event,
@@ -42,16 +43,14 @@ from .models import (
     Usage,
     record_json_schema,
 )
-from .pipeline import aextract_document, extract_document, run_extraction
-from .rules import RulesBackend
-
-__version__ = "0.1.0"
+from extractor.rules import RulesBackend
+from extractor.version import __version__
 
 #: Names imported on first use, so that users of the rules backend never import openai.
 _LAZY = {
-    "OpenAIBackend": "openai_backend",
-    "OpenAIOptions": "openai_backend",
-    "ResultCache": "cache",
+    "OpenAIBackend": "llm.online",
+    "OpenAIOptions": "llm.online",
+    "ResultCache": "llm.cache",
 }
 
 

@@ -8,13 +8,18 @@ text. The checker then runs over the record as it stands, whoever produced it.
 from __future__ import annotations
 
 import abc
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-from .document import Document
-from .errors import UsageError
-from .models import Event, Evidence, Issue, Rating, Usage
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from extractor.document import Document
+from extractor.errors import ConfigurationError, UsageError
+from extractor.records import Event, Evidence, Issue, Rating, Usage
+
+_O = TypeVar("_O", bound=BaseModel)
 
 
 @dataclass
@@ -34,11 +39,49 @@ class Extraction:
     cached: bool = False
 
 
+class NoOptions(BaseModel):
+    """The options of a backend that takes none: any name given is an error."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def parse_options(options_type: type[_O], backend: str, **options: Any) -> _O:
+    """``options`` validated as ``options_type`` (a pydantic model that forbids unknown names);
+    a bad name or value is a :class:`ConfigurationError` naming it and the backend."""
+    try:
+        return options_type(**options)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"]) or "options"
+            if e["type"] == "extra_forbidden":
+                problems.append(f"{where}: not an option of this backend")
+            else:
+                problems.append(f"{where}: {e['msg']}")
+        hint = ""
+        if options_type is NoOptions:
+            hint = " (it takes none; model options such as model or base_url need backend openai)"
+        raise ConfigurationError(
+            f"invalid option for the {backend} backend: {'; '.join(problems)}{hint}"
+        ) from err
+
+
 class Backend(abc.ABC):
-    """One way of extracting events. Implementations: ``rules`` and ``openai``."""
+    """One way of extracting events. Implementations: ``rules`` and ``openai``.
+
+    A backend declares its options as a pydantic model (:attr:`Options`, forbidding unknown
+    names) and checks them when it is made, with :meth:`parse_options`.
+    """
 
     #: The name users pass to ``--backend``.
     name: ClassVar[str]
+    #: The options this backend takes.
+    Options: ClassVar[type[BaseModel]] = NoOptions
+
+    @classmethod
+    def parse_options(cls, **options: Any) -> Any:
+        """``options`` validated as :attr:`Options` (:class:`ConfigurationError` otherwise)."""
+        return parse_options(cls.Options, cls.name, **options)
 
     @abc.abstractmethod
     def extract(self, doc: Document) -> Extraction:
@@ -59,41 +102,65 @@ class Backend(abc.ABC):
 
 
 BackendFactory = Callable[..., Backend]
-_REGISTRY: dict[str, BackendFactory] = {}
+
+#: The built-in backends, as "module:Class", imported on first use (so that users of the rules
+#: backend never import openai or instructor).
+BUILTIN_BACKENDS: dict[str, str] = {
+    "rules": "extractor.rules:RulesBackend",
+    "openai": "extractor.llm.online:OpenAIBackend",
+}
+_REGISTRY: dict[str, BackendFactory | str] = dict(BUILTIN_BACKENDS)
 
 
-def register_backend(name: str, factory: BackendFactory) -> None:
-    """Make a backend available under ``name`` (used by the built-ins and by tests)."""
+def register_backend(name: str, factory: BackendFactory | str) -> None:
+    """Make a backend available under ``name``: a factory (a Backend class, or a callable that
+    takes the options), or its "module:Class" path, imported on first use."""
     _REGISTRY[name] = factory
 
 
 def backend_names() -> list[str]:
-    _load_builtins()
     return sorted(_REGISTRY)
 
 
+def backend_option_names(name: str) -> set[str] | None:
+    """The option names the backend called ``name`` declares, or None when it is not a
+    :class:`Backend` class (a factory function) or not known."""
+    factory = _REGISTRY.get(name)
+    if isinstance(factory, str):
+        factory = _REGISTRY[name] = _resolve(factory)
+    if isinstance(factory, type) and issubclass(factory, Backend):
+        return set(factory.Options.model_fields)
+    return None
+
+
+def _resolve(path: str) -> BackendFactory:
+    module, _, attr = path.partition(":")
+    factory: BackendFactory = getattr(importlib.import_module(module), attr)
+    return factory
+
+
 def get_backend(name: str, **options: Any) -> Backend:
-    """Build the backend called ``name`` with its options. Unknown names are a usage error."""
-    _load_builtins()
+    """Build the backend called ``name`` with its options. Unknown names are a usage error;
+    options the backend does not take are a :class:`ConfigurationError` (also a usage error)."""
     try:
         factory = _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
         raise UsageError(f"unknown backend {name!r} (known: {known})") from None
+    if isinstance(factory, str):
+        factory = _REGISTRY[name] = _resolve(factory)
     return factory(**options)
 
 
-def _load_builtins() -> None:
-    if "rules" not in _REGISTRY:
-        from .rules import RulesBackend
-
-        register_backend("rules", RulesBackend)
-    if "openai" not in _REGISTRY:
-
-        def openai_backend(**options: Any) -> Backend:
-            # Imported on first use, so that rules users never import openai or instructor.
-            from .openai_backend import OpenAIBackend
-
-            return OpenAIBackend(**options)
-
-        register_backend("openai", openai_backend)
+__all__ = [
+    "BUILTIN_BACKENDS",
+    "Backend",
+    "BackendFactory",
+    "Extraction",
+    "NoOptions",
+    "backend_names",
+    "backend_option_names",
+    "get_backend",
+    "parse_options",
+    "register_backend",
+]

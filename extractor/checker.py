@@ -1,14 +1,14 @@
 """The checker: holds every value of a record to the document text.
 
 It runs over a record as it stands — from the rules, from a model, or edited by hand — and
-never changes or drops a value or its evidence; it only reports :class:`~extractor.models.Issue`
+never changes or drops a value or its evidence; it only reports :class:`~extractor.records.Issue`
 objects. For each value it proves, in order:
 
 1. **presence**: a non-null field has evidence (``evidence_missing``);
 2. **grounding**: ``text[start:end] == quote`` (``offsets_mismatch`` when the quote stands
    elsewhere in the text, ``quote_not_found`` when it stands nowhere);
 3. **support**: re-reading the field from the quote with the readers of
-   :mod:`extractor.readers` gives the same value (``value_mismatch``; ``value_not_in_quote``
+   :mod:`extractor.reading.readers` gives the same value (``value_mismatch``; ``value_not_in_quote``
    when the quote says nothing of it);
 4. **role**: the quote says it in the right role — an overall rating not from a key question,
    a "last rating" sentence or the old star scale; a count not from a capacity or a sample; a
@@ -34,8 +34,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from .models import EVENT_FIELDS, Event, Evidence, Issue, Record
-from .readers import (
+from extractor.reading.layout import DATE_LABEL, find_event_starts
+from extractor.reading.readers import (
     is_previous_context,
     read_announced,
     read_event_date,
@@ -45,8 +45,14 @@ from .readers import (
     read_previous_published,
     read_previous_rating,
 )
-from .rules import DATE_LABEL, find_event_starts
-from .values import NUMBER_RE, RATING_RE, iter_dates, normalize_rating, parse_number
+from extractor.reading.values import (
+    NUMBER_RE,
+    RATING_RE,
+    iter_dates,
+    normalize_rating,
+    parse_number,
+)
+from extractor.records import EVENT_FIELDS, Event, Evidence, Issue, Record
 
 #: Every issue code the checker emits, with its severity.
 CODES: dict[str, str] = {

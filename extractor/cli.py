@@ -19,19 +19,33 @@ from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from . import __version__
-from .backends import backend_names, get_backend
-from .errors import ExtractorError, UsageError
-from .evaluation import compare, evaluate, format_compare, format_eval, load_gold_dir, load_records
-from .loading import DEFAULT_MAX_BYTES, iter_input_paths, read_text
-from .models import Record
-from .pipeline import RunSummary, read_done, recheck_record, run_extraction
-from .runlog import append_run_log, run_log_path
+from extractor.backends import backend_names, backend_option_names, get_backend
+from extractor.cli_options import (
+    cache_options,
+    max_bytes_option,
+    model_options,
+    quiet_option,
+    records_output_option,
+)
+from extractor.errors import ExtractorError, UsageError
+from extractor.evaluation import (
+    compare,
+    evaluate,
+    format_compare,
+    format_eval,
+    load_gold_dir,
+    load_records,
+)
+from extractor.loading import iter_input_paths, read_text
+from extractor.pipeline import RunSummary, read_done, recheck_record, run_extraction
+from extractor.records import Record
+from extractor.runlog import append_run_log, run_log_path
+from extractor.version import __version__
 
 if TYPE_CHECKING:  # imported on first use: rules users never import openai
     import openai
 
-    from .batch import BatchState
+    from extractor.llm.batch import BatchState
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -87,12 +101,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append one JSONL record per document to this file as each is done (default: stdout).",
-)
+@records_output_option()
 @click.option(
     "--backend",
     default="rules",
@@ -100,17 +109,9 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     metavar="NAME",
     help="Extraction backend: rules (no key, no network) or openai (any OpenAI-compatible server).",
 )
-@click.option("--model", help="Model name for a model backend.")
-@click.option(
-    "--base-url", help="Server URL for a model backend (default: $OPENAI_BASE_URL, else OpenAI)."
-)
-@click.option(
-    "--mode",
-    type=click.Choice(["tools", "json_schema", "json"], case_sensitive=False),
-    help="How a model backend asks for structured output (default tools).",
-)
-@click.option(
-    "--temperature", type=float, help="Sampling temperature for a model backend (default 0)."
+@model_options(
+    base_url_help="Server URL for a model backend (default: $OPENAI_BASE_URL, else OpenAI).",
+    for_what=" for a model backend",
 )
 @click.option(
     "--concurrency",
@@ -119,25 +120,17 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     show_default=True,
     help="Documents processed at once (for model backends).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Cache of validated model answers (default: the user cache directory).",
+@cache_options(
+    dir_help="Cache of validated model answers (default: the user cache directory).",
+    no_cache_help="Neither read nor write the cache.",
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option(
     "--resume",
     is_flag=True,
     help="With -o: skip documents that already have a record without error in the output.",
 )
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Files larger than this get a record with an error instead of being read.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary on stderr.")
+@max_bytes_option("Files larger than this get a record with an error instead of being read.")
+@quiet_option("No progress bar and no summary on stderr.")
 def extract(
     paths: tuple[str, ...],
     output: Path | None,
@@ -161,19 +154,16 @@ def extract(
     """
     if resume and output is None:
         raise UsageError("--resume needs -o OUT.jsonl (the output it resumes)")
+    options = _backend_options(
+        backend,
+        model=model,
+        base_url=base_url,
+        mode=mode,
+        temperature=temperature,
+        cache_dir=cache_dir,
+        no_cache=no_cache or None,
+    )
     files = iter_input_paths(paths)
-    options = {
-        k: v
-        for k, v in {
-            "model": model,
-            "base_url": base_url,
-            "mode": mode,
-            "temperature": temperature,
-            "cache_dir": cache_dir,
-            "no_cache": no_cache or None,
-        }.items()
-        if v is not None
-    }
     done = read_done(output) if resume and output is not None else set()
     started = dt.datetime.now(dt.UTC)
     summary = RunSummary()
@@ -204,6 +194,20 @@ def extract(
     if not files:
         _err("no supported files (.txt, .html) found in the given paths")
     sys.exit(status)
+
+
+def _backend_options(backend: str, **given: Any) -> dict[str, Any]:
+    """The options given on the command line (those left unset dropped); a flag the backend does
+    not take is a usage error that names it and the backend that does."""
+    options = {k: v for k, v in given.items() if v is not None}
+    accepted = backend_option_names(backend)
+    extra = [k for k in options if accepted is not None and k not in accepted]
+    if extra:
+        flags = ", ".join("--" + k.replace("_", "-") for k in extra)
+        raise UsageError(
+            f"{flags}: not an option of the {backend} backend; model options need --backend openai"
+        )
+    return options
 
 
 def _run(
@@ -396,7 +400,7 @@ def cache_() -> None:
 @_CACHE_DIR_OPTION
 def cache_info_(cache_dir: Path | None) -> None:
     """Where the cache is, how many entries it holds and how many bytes it takes."""
-    from .cache import cache_info
+    from extractor.llm.cache import cache_info
 
     path, entries, size = cache_info(cache_dir)
     click.echo(f"path: {path}")
@@ -408,14 +412,14 @@ def cache_info_(cache_dir: Path | None) -> None:
 @_CACHE_DIR_OPTION
 def cache_clear_(cache_dir: Path | None) -> None:
     """Remove every entry from the cache."""
-    from .cache import cache_clear, default_cache_dir
+    from extractor.llm.cache import cache_clear, default_cache_dir
 
     removed = cache_clear(cache_dir)
     click.echo(f"cleared {removed} entries from {cache_dir or default_cache_dir()}")
 
 
 # --- batch --------------------------------------------------------------------------------------
-# The Batch API path (extractor.batch), imported on first use so that rules users never import
+# The Batch API path (extractor.llm.batch), imported on first use so that rules users never import
 # openai. Each command is one or two library calls; results (file paths, batch ids) go to stdout.
 
 _BASE_URL_SERVER_OPTION = click.option(
@@ -455,17 +459,9 @@ def batch_() -> None:
     help="The request file; REQUESTS.001.jsonl, REQUESTS.002.jsonl, ... instead when one file "
     "would pass the limits.",
 )
-@click.option("--model", help="Model name (default: $CQC_EXTRACT_MODEL).")
-@click.option(
-    "--mode",
-    type=click.Choice(["tools", "json_schema", "json"], case_sensitive=False),
-    help="How the model is asked for structured output (default tools).",
-)
-@click.option("--temperature", type=float, help="Sampling temperature (default 0).")
-@click.option(
-    "--base-url",
-    help="The server that will answer (default: $OPENAI_BASE_URL, else OpenAI); it names the "
-    "cache entries that ingest writes.",
+@model_options(
+    base_url_help="The server that will answer (default: $OPENAI_BASE_URL, else OpenAI); it names "
+    "the cache entries that ingest writes."
 )
 @click.option(
     "--max-requests",
@@ -481,14 +477,8 @@ def batch_() -> None:
     show_default=True,
     help="Bytes per file at most (the Batch API's limit).",
 )
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Input files larger than this are reported and left out.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@max_bytes_option("Input files larger than this are reported and left out.")
+@quiet_option()
 def batch_prepare(
     paths: tuple[str, ...],
     output: Path,
@@ -511,7 +501,8 @@ def batch_prepare(
     is asked. Prints the request files written. Exit status 1 when an input could not be read
     (it is left out).
     """
-    from .batch import BatchSettings, prepare
+    from extractor.llm.batch import prepare
+    from extractor.llm.protocol import RequestSettings
 
     files = iter_input_paths(paths)
     given: dict[str, Any] = {
@@ -520,7 +511,9 @@ def batch_prepare(
         "mode": mode,
         "temperature": temperature,
     }
-    settings = BatchSettings.from_options(**{k: v for k, v in given.items() if v is not None})
+    settings = RequestSettings.parse(
+        needs="batch prepare", **{k: v for k, v in given.items() if v is not None}
+    )
     result = prepare(
         files,
         output,
@@ -566,8 +559,8 @@ def batch_submit(requests: tuple[Path, ...], state_file: Path | None, base_url: 
     /v1/chat/completions, window 24h). Prints each batch id; the ids are saved in the state
     file after each one. A file already submitted (same bytes, batch not failed) is skipped.
     """
-    from .batch import open_client, submit
-    from .openai_backend import server_url
+    from extractor.llm.batch import open_client, submit
+    from extractor.llm.protocol import server_url
 
     for path in requests:
         if not path.is_file():
@@ -588,7 +581,7 @@ def _state_and_client(
 ) -> tuple[Path, BatchState, openai.OpenAI]:
     """The state file (given, or the one in the current directory), its contents, and a
     client for the server its batches live on (unless --base-url says otherwise)."""
-    from .batch import BatchState, find_state, open_client
+    from extractor.llm.batch import BatchState, find_state, open_client
 
     path = state_file or find_state()
     state = BatchState.load(path)
@@ -608,7 +601,7 @@ def batch_status(state_file: Path | None, base_url: str | None) -> None:
 
     Exit status 1 when a batch failed, expired or was cancelled.
     """
-    from .batch import UNSUCCESSFUL, refresh
+    from extractor.llm.batch import UNSUCCESSFUL, refresh
 
     path, state, client = _state_and_client(state_file, base_url, "batch status")
     with client:
@@ -642,7 +635,7 @@ def batch_collect(state_file: Path | None, out_dir: Path, base_url: str | None) 
     Exit status 1 when a batch is not finished yet (collect again later), or failed, expired
     or was cancelled (what it answered is still downloaded).
     """
-    from .batch import collect
+    from extractor.llm.batch import collect
 
     path, state, client = _state_and_client(state_file, base_url, "batch collect")
     with client:
@@ -666,32 +659,19 @@ def batch_collect(state_file: Path | None, out_dir: Path, base_url: str | None) 
 @click.argument(
     "results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Append one JSONL record per document to this file as each is done (default: stdout).",
-)
+@records_output_option()
 @click.option(
     "--manifest",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The manifest prepare wrote (default: the one *.manifest.jsonl beside RESULTS).",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="The cache valid answers are stored in, where extract finds them (default: the user "
+@cache_options(
+    dir_help="The cache valid answers are stored in, where extract finds them (default: the user "
     "cache directory).",
+    no_cache_help="Do not write the cache.",
 )
-@click.option("--no-cache", is_flag=True, help="Do not write the cache.")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(1),
-    default=DEFAULT_MAX_BYTES,
-    show_default=True,
-    help="Documents larger than this get a record with an error.",
-)
-@click.option("-q", "--quiet", is_flag=True, help="No summary on stderr.")
+@max_bytes_option("Documents larger than this get a record with an error.")
+@quiet_option()
 def batch_ingest(
     results: tuple[Path, ...],
     output: Path | None,
@@ -709,8 +689,8 @@ def batch_ingest(
     with its issues. A document with no result in RESULTS is counted on stderr, not written.
     Exit status 1 when a record has an error or a line is not understood.
     """
-    from .batch import find_manifest, ingest
-    from .cache import ResultCache
+    from extractor.llm.batch import find_manifest, ingest
+    from extractor.llm.cache import ResultCache
 
     manifest = manifest or find_manifest(list(results))
     out: IO[str]

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import Usage
+    from extractor.records import Usage
 
 
 class ExtractorError(Exception):

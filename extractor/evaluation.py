@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 from pydantic import BaseModel, ValidationError
 
 from extractor.errors import UsageError
-from extractor.models import EVENT_FIELDS, Gold, Record
+from extractor.records import EVENT_FIELDS, Gold, Record
 
 __all__ = [
     "EVENT_SCORED_FIELDS",
@@ -855,6 +855,28 @@ def compare(
 def format_compare(report: CompareReport, *, show: int = 20) -> str:
     """A table per field of the counts (with gold, who was right), a verdict, then disagreements."""
     a_name, b_name = report.names
+    lines = [f"A = {a_name}, B = {b_name}", *_compare_table(report), ""]
+    lines.append(
+        f"documents: {report.documents} in both, {len(report.only_in_a)} only in {a_name}, "
+        f"{len(report.only_in_b)} only in {b_name}"
+        + (f", {report.documents_with_gold} with gold" if report.with_gold else "")
+    )
+    lines.append(
+        f"events: {report.events_a} in {a_name}, {report.events_b} in {b_name}, "
+        f"{report.aligned_events} aligned, {report.unpaired_a} only in {a_name}, "
+        f"{report.unpaired_b} only in {b_name}"
+    )
+    if report.with_gold:
+        lines.append(_verdict(report))
+    if report.disagreements and show > 0:
+        lines += ["", f"disagreements ({len(report.disagreements)}):"]
+        lines += _disagreement_lines(report, show)
+    return "\n".join(lines)
+
+
+def _compare_table(report: CompareReport) -> list[str]:
+    """The counts per field and in total, as table rows under a header."""
+    a_name, b_name = report.names
     columns = ["agree", "both_null", "differ", f"only_{a_name}", f"only_{b_name}"]
     if report.with_gold:
         columns += [f"{a_name}_right", f"{b_name}_right", "neither"]
@@ -873,51 +895,44 @@ def format_compare(report: CompareReport, *, show: int = 20) -> str:
     header = f"{'field':<{width}}" + "".join(
         f"  {col:>{w}}" for col, w in zip(columns, widths, strict=True)
     )
-    lines = [f"A = {a_name}, B = {b_name}", header, "-" * len(header)]
-    lines += [row(name, c) for name, c in report.fields.items()]
-    lines += ["-" * len(header), row("total", report.totals), ""]
-    lines.append(
-        f"documents: {report.documents} in both, {len(report.only_in_a)} only in {a_name}, "
-        f"{len(report.only_in_b)} only in {b_name}"
-        + (f", {report.documents_with_gold} with gold" if report.with_gold else "")
+    rows = [row(name, c) for name, c in report.fields.items()]
+    return [header, "-" * len(header), *rows, "-" * len(header), row("total", report.totals)]
+
+
+def _verdict(report: CompareReport) -> str:
+    """Which run the gold more often agreed with, where the two differ."""
+    a_name, b_name = report.names
+    t = report.totals
+    if report.judged == 0:
+        return "verdict: no disagreement could be judged against gold"
+    detail = (
+        f"{a_name} right {t.a_right}, {b_name} right {t.b_right}, neither {t.neither}, "
+        f"of {report.judged} disagreements judged against gold"
     )
-    lines.append(
-        f"events: {report.events_a} in {a_name}, {report.events_b} in {b_name}, "
-        f"{report.aligned_events} aligned, {report.unpaired_a} only in {a_name}, "
-        f"{report.unpaired_b} only in {b_name}"
-    )
-    if report.with_gold:
-        t = report.totals
-        judged = report.judged
-        if judged == 0:
-            lines.append("verdict: no disagreement could be judged against gold")
-        else:
-            detail = (
-                f"{a_name} right {t.a_right}, {b_name} right {t.b_right}, neither {t.neither}, "
-                f"of {judged} disagreements judged against gold"
-            )
-            better = report.better
-            if better is None:
-                lines.append(f"verdict: neither run was right more often ({detail})")
+    if report.better is None:
+        return f"verdict: neither run was right more often ({detail})"
+    return f"verdict: {report.better} was right more often ({detail})"
+
+
+def _disagreement_lines(report: CompareReport, show: int) -> list[str]:
+    """The first ``show`` disagreements, one line each, with gold where there is some."""
+    a_name, b_name = report.names
+    shown = report.disagreements[:show]
+    src_w = max(len(d.source) for d in shown)
+    ev_w = max(len(d.event_label) for d in shown)
+    f_w = max(len(d.field) for d in shown)
+    lines = []
+    for d in shown:
+        line = (
+            f"{d.source:<{src_w}}  {d.event_label:<{ev_w}}  {d.field:<{f_w}}"
+            f"  {a_name}={_show(d.a)}  {b_name}={_show(d.b)}"
+        )
+        if d.a_right is not None:
+            if d.gold_a == d.gold_b:
+                line += f"  gold={_show(d.gold_a)}"
             else:
-                lines.append(f"verdict: {better} was right more often ({detail})")
-    if report.disagreements and show > 0:
-        shown = report.disagreements[:show]
-        lines += ["", f"disagreements ({len(report.disagreements)}):"]
-        src_w = max(len(d.source) for d in shown)
-        ev_w = max(len(d.event_label) for d in shown)
-        f_w = max(len(d.field) for d in shown)
-        for d in shown:
-            line = (
-                f"{d.source:<{src_w}}  {d.event_label:<{ev_w}}  {d.field:<{f_w}}"
-                f"  {a_name}={_show(d.a)}  {b_name}={_show(d.b)}"
-            )
-            if d.a_right is not None:
-                if d.gold_a == d.gold_b:
-                    line += f"  gold={_show(d.gold_a)}"
-                else:
-                    line += f"  gold({a_name})={_show(d.gold_a)}  gold({b_name})={_show(d.gold_b)}"
-            lines.append(line)
-        if len(report.disagreements) > len(shown):
-            lines.append(f"... and {len(report.disagreements) - len(shown)} more")
-    return "\n".join(lines)
+                line += f"  gold({a_name})={_show(d.gold_a)}  gold({b_name})={_show(d.gold_b)}"
+        lines.append(line)
+    if len(report.disagreements) > len(shown):
+        lines.append(f"... and {len(report.disagreements) - len(shown)} more")
+    return lines

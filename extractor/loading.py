@@ -37,6 +37,7 @@ from extractor.errors import (
 __all__ = [
     "DEFAULT_MAX_BYTES",
     "SUPPORTED_SUFFIXES",
+    "document_from_bytes",
     "html_to_text",
     "iter_input_paths",
     "load_document",
@@ -123,9 +124,15 @@ def load_document(
     """
     fspath = os.fspath(path)
     src = fspath if source is None else source
+    data = _read_bytes(fspath, src, max_bytes)
+    return document_from_bytes(data, src, html_hint=Path(fspath).suffix.lower() in _HTML_SUFFIXES)
 
-    # 1. stat first: refuse directories, FIFOs and devices, and files over the limit, without
-    #    opening (a FIFO would block) or reading them.
+
+def _read_bytes(fspath: str, src: str, max_bytes: int) -> bytes:
+    """A file's bytes, refused (as a load error naming ``src``) when it is not a regular file
+    or is larger than ``max_bytes``."""
+    # stat first: refuse directories, FIFOs and devices, and files over the limit, without
+    # opening (a FIFO would block) or reading them.
     try:
         st = os.stat(fspath)
     except OSError as err:
@@ -137,8 +144,7 @@ def load_document(
     if st.st_size > max_bytes:
         message = f"file too large: {_format_size(st.st_size)} (limit {_format_size(max_bytes)})"
         raise _load_error(DocumentTooLarge, message, src, None)
-
-    # 2. read the bytes once (one byte more than allowed, in case the file grew since stat).
+    # Read the bytes once (one byte more than allowed, in case the file grew since stat).
     try:
         with open(fspath, "rb") as fh:
             data = fh.read(max_bytes + 1)
@@ -148,32 +154,29 @@ def load_document(
         limit = _format_size(max_bytes)
         message = f"file too large: more than {limit} (limit {limit})"
         raise _load_error(DocumentTooLarge, message, src, None)
+    return data
 
+
+def document_from_bytes(data: bytes, source: str, *, html_hint: bool = False) -> Document:
+    """The :class:`Document` for a file's raw bytes (see :func:`load_document`); ``html_hint``
+    says the name marks it as HTML. Raises :class:`EmptyDocument` or
+    :class:`BinaryDocument` (or :class:`UnreadableDocument` when it cannot be decoded)."""
     sha256 = hashlib.sha256(data).hexdigest()
-    is_html_name = Path(fspath).suffix.lower() in _HTML_SUFFIXES
-    text, encoding = _bytes_to_text(data, src, sha256, html_hint=is_html_name)
-
+    text, encoding = _bytes_to_text(data, source, sha256, html_hint=html_hint)
     if text.strip() == "":
-        raise _load_error(EmptyDocument, "empty file: only white space", src, sha256)
-
-    if is_html_name or _looks_like_html(text):
-        visible = html_to_text(text)
-        if visible == "":
-            raise _load_error(EmptyDocument, "no visible text in HTML page", src, sha256)
-        return Document(
-            source=src,
-            text=visible,
-            sha256=sha256,
-            encoding=encoding,
-            media_type="text/html",
-            size=len(data),
-        )
+        raise _load_error(EmptyDocument, "empty file: only white space", source, sha256)
+    media_type = "text/plain"
+    if html_hint or _looks_like_html(text):
+        text = html_to_text(text)
+        media_type = "text/html"
+        if text == "":
+            raise _load_error(EmptyDocument, "no visible text in HTML page", source, sha256)
     return Document(
-        source=src,
+        source=source,
         text=text,
         sha256=sha256,
         encoding=encoding,
-        media_type="text/plain",
+        media_type=media_type,
         size=len(data),
     )
 

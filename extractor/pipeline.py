@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .backends import Backend, Extraction
-from .checker import check_record, issue
-from .document import Document
-from .errors import DocumentError, LoadError
-from .loading import DEFAULT_MAX_BYTES, load_document
-from .models import ErrorInfo, Issue, Record, Usage
+from extractor.backends import Backend, Extraction
+from extractor.checker import check_record, issue
+from extractor.document import Document
+from extractor.errors import DocumentError, LoadError
+from extractor.loading import DEFAULT_MAX_BYTES, load_document
+from extractor.records import ErrorInfo, Issue, Record, Usage
 
 PathLike = str | os.PathLike[str]
 

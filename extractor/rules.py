@@ -10,7 +10,7 @@ How a page is read:
    particular inspection (single-inspection pages, letters, excerpts) is one event; a page that
    describes none (guidance, news) has no events.
 2. **Fields.** Each field is read from the sentences of the event's own block by the readers
-   in :mod:`extractor.readers`, the same ones the checker uses to re-read a quote. The sentence
+   in :mod:`extractor.reading.readers`, the same ones the checker uses to re-read a quote. The sentence
    (or two, where the second leans on the first) is the evidence.
 3. **The page header** (above the first event) gives ``current_rating`` ("Overall: Good").
 """
@@ -19,17 +19,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .backends import Backend, Extraction
-from .document import Document
-from .models import Event, Evidence, Kind
-from .readers import (
+from extractor.backends import Backend, Extraction
+from extractor.document import Document
+from extractor.reading.layout import DATE_LABEL, EventStart, find_event_starts, split_sentences
+from extractor.reading.readers import (
     is_previous_context,
     mixed_notice,
     read_announced,
@@ -40,209 +39,9 @@ from .readers import (
     read_previous_published,
     read_previous_rating,
 )
-from .values import iter_dates
+from extractor.records import Event, Evidence, Kind
 
 T = TypeVar("T")
-
-# --- sentences ---------------------------------------------------------------------------------
-
-# A sentence ends at ". " before a capital; a line ends one too, except where the text was
-# hard-wrapped: a single line break inside a sentence, before a lower-case word or a number
-# ("We gave the service 48\nhours' notice"), joins the two lines.
-_LINE_BREAK = re.compile(r"\s*\n\s*")
-#: Inside a line: ". " (or "." straight before a capital) ends a sentence, after any closing
-#: quotes; " | " separates cells of a flattened table.
-_IN_LINE = re.compile(
-    r"[.!?](?P<sep>[\"'’”)\]]*(?:[ \t]+|(?=[A-Z‘“(•]))(?=[\"'‘“(•\-–A-Z0-9]))|[ \t]+\|[ \t]+"
-)
-_CONTINUES = frozenset("abcdefghijklmnopqrstuvwxyz0123456789£(")
-_WRAPPED_LINE = 60
-
-
-def _breaks_sentence(text: str, a: int, b: int, start: int, end: int) -> bool:
-    """Whether the white space ``text[a:b]`` (holding a line break) ends a sentence."""
-    if text.count("\n", a, b) >= 2:  # a blank line
-        return True
-    if a > start and text[a - 1] in ".!?:;":
-        return True
-    if b >= end:
-        return True
-    if text[b] in _CONTINUES:
-        return False
-    # A long line cut mid-sentence before a capital ("published 24\nSeptember 2018") is a
-    # wrapped line too; a short one is a heading.
-    line_start = text.rfind("\n", start, a) + 1
-    return not (a - line_start >= _WRAPPED_LINE and text[b].isalpha())
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans of ``text[start:end]``: lines, split further at sentence ends."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    pos = start
-
-    def in_line(s: int, e: int) -> None:
-        for m in _IN_LINE.finditer(text, s, e):
-            cut = m.start("sep") if m.group("sep") is not None else m.start()
-            if cut > s:
-                spans.append((s, cut))
-            s = m.end()
-        if s < e:
-            spans.append((s, e))
-
-    for m in _LINE_BREAK.finditer(text, start, end):
-        if _breaks_sentence(text, m.start(), m.end(), start, end):
-            in_line(pos, m.start())
-            pos = m.end()
-    in_line(pos, end)
-    out = []
-    for s, e in spans:
-        while s < e and text[s].isspace():
-            s += 1
-        while e > s and text[e - 1].isspace():
-            e -= 1
-        if e > s:
-            out.append((s, e))
-    return out
-
-
-# --- events ------------------------------------------------------------------------------------
-
-_DATE_WORDS = r"[\w ,&–\-/]+?"
-_HEADLINE_RE = re.compile(
-    rf"^[ \t]*(?P<kind>Inspection|Review|Assessment|Focused inspection|Responsive inspection)"
-    rf"\s+carried\s+out\s+on\s+(?P<date>{_DATE_WORDS})[ \t]*$",
-    re.I | re.M,
-)
-_REPORT_FROM_RE = re.compile(
-    rf"^[ \t\-•]*Report\s+from\s+(?P<date>{_DATE_WORDS})\s+assessment[ \t]*$", re.I | re.M
-)
-# Older (CSCI-era) headlines: "Key Unannounced Inspection 3rd April 2008 09:30" (the date may
-# stand on the next line), "Inspection on 14/10/08 for Rotherlea", "Annual Service Review 11/03/2009".
-_OLD_HEADLINE_RE = re.compile(
-    r"^[ \t]*(?:(?:Key|Random|Thematic|Unannounced|Announced|Full|Follow[\s-]?up)\s+){0,3}"
-    r"(?P<kind>Inspection|(?:Annual\s+)?(?:Service\s+)?Review)[ \t]*(?:on[ \t]+)?(?:\n[ \t]*)?"
-    r"(?P<date>[\w ,&–\-/]{4,60}?)(?:[ \t]+\d\d?[:.]\d\d)?(?:[ \t]+for[ \t]+[^\n]+)?[ \t]*$",
-    re.I | re.M,
-)
-_DURING_RE = re.compile(
-    r"^[ \t]*During\s+(?:a|an)\s+(?P<what>(?:[\w-]+\s+){0,3}?"
-    r"(?:inspection|assessment|(?:monthly\s+|annual\s+|desk[\s-]?based\s+)?review)\b[^\n.]{0,120})"
-    r"[ \t]*$",
-    re.I | re.M,
-)
-_HEADLINE_WORDS = ("inspection", "review", "assessment", "focused", "responsive")
-_BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
-
-
-@dataclass(frozen=True)
-class _Start:
-    start: int  # where the event's block begins
-    kind: Kind
-    date: tuple[dt.date, int, int] | None  # headline date and the headline's span
-    headline: tuple[int, int] | None
-
-
-def _kind_of(words: str) -> Kind:
-    w = words.lower()
-    if "review" in w and "inspection" not in w:
-        return "review"
-    if "assessment" in w:
-        return "assessment"
-    return "inspection"
-
-
-def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
-    """A line that is nothing but a date (or list or range of dates)."""
-    dates = list(iter_dates(text, start, end))
-    if len(dates) != 1:
-        return None
-    d = dates[0]
-    if text[start : d.start].strip() or text[d.end : end].strip(" \t.,"):
-        return None
-    return d.first, start, end
-
-
-def _next_line(text: str, pos: int) -> tuple[int, int] | None:
-    """The next non-blank line starting at or after ``pos``."""
-    n = len(text)
-    while pos < n:
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
-        if text[pos:end].strip():
-            return pos, end
-        pos = end + 1
-    return None
-
-
-def find_event_starts(text: str) -> list[_Start]:
-    """Where each event begins (see the module docstring), in page order."""
-    return list(_event_starts(text))
-
-
-@functools.lru_cache(maxsize=16)
-def _event_starts(text: str) -> tuple[_Start, ...]:
-    # Cached: the backend and then the checker ask for the same page in turn.
-    return tuple(_find_event_starts(text))
-
-
-def _find_event_starts(text: str) -> list[_Start]:
-    # Line patterns end at "$"; a carriage return (Windows line ends) becomes a space, which
-    # keeps every offset.
-    text = text.replace("\r", " ")
-    starts: list[_Start] = []
-    claimed: set[int] = set()  # During lines already tied to a headline
-
-    def add_headline(line_start: int, line_end: int, kind: Kind | None) -> None:
-        d = read_event_date(text[line_start:line_end])
-        date = (d[0], line_start, line_end) if d else None
-        nxt = _next_line(text, line_end)
-        during = _DURING_RE.match(text, nxt[0]) if nxt else None
-        if during and nxt and during.end() <= nxt[1] + 1:
-            claimed.add(during.start())
-            kind = kind or _kind_of(during.group("what"))
-        starts.append(_Start(line_start, kind or "inspection", date, (line_start, line_end)))
-
-    # One pass over the lines; a cheap test of a line's first word picks the pattern to try.
-    during_lines: list[re.Match[str]] = []
-    pos, n = 0, len(text)
-    while pos < n:
-        end = text.find("\n", pos)
-        end = n if end < 0 else end
-        first = text[pos : min(end, pos + 40)].lstrip(" \t-•").lower()
-        if first.startswith(_HEADLINE_WORDS):
-            if m := _HEADLINE_RE.match(text, pos, end):
-                add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-        elif first.startswith("report"):
-            if m := _REPORT_FROM_RE.match(text, pos, end):
-                add_headline(m.start(), m.end(), "assessment")
-        elif first.startswith("during"):
-            if m := _DURING_RE.match(text, pos, end):
-                during_lines.append(m)
-        elif first[:1].isdigit() and (m := _BARE_DATE_LINE_RE.match(text, pos, end)):
-            nxt = _next_line(text, m.end())
-            if _line_date(text, m.start(), m.end()) and nxt and _DURING_RE.match(text, nxt[0]):
-                add_headline(m.start(), m.end(), None)
-        pos = end + 1
-    if not starts:
-        for m in _OLD_HEADLINE_RE.finditer(text):
-            if read_event_date(m.group(0)):
-                add_headline(m.start(), m.end(), _kind_of(m.group("kind")))
-    for m in during_lines:
-        if m.start() not in claimed:
-            starts.append(_Start(m.start(), _kind_of(m.group("what")), None, None))
-    starts.sort(key=lambda s: s.start)
-    # The same event announced twice (page header "Inspection carried out on 8 January 2013"
-    # repeated by an overview headline) is one event.
-    merged: list[_Start] = []
-    for s in starts:
-        if merged and s.date and merged[-1].date and s.date[0] == merged[-1].date[0]:
-            between = text[merged[-1].start : s.start]
-            if len(between) < 400 and not _DURING_RE.search(between):
-                continue
-        merged.append(s)
-    return merged
-
 
 # --- does a page without headlines describe one inspection? ----------------------------------
 
@@ -455,13 +254,6 @@ def _earlier_sentences(
     return earlier
 
 
-DATE_LABEL = re.compile(
-    r"^\W*(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visit)?|(?:last|latest)\s+"
-    r"inspection|inspection\s+dates?|dates?\s+of\s+visits?)\s*:",
-    re.I,
-)
-
-
 def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
     best: tuple[int, int, dt.date, Evidence] | None = None
     for i, m, d in block.dated:
@@ -560,7 +352,7 @@ def _announced_in_block(block: _Block) -> tuple[bool, Evidence] | None:
     return found[0]
 
 
-def _event_from_block(block: _Block, start: _Start) -> Event:
+def _event_from_block(block: _Block, start: EventStart) -> Event:
     values: dict[str, Any] = {"kind": start.kind}
     evidence: dict[Any, Evidence] = {}
     if start.date is not None and start.headline is not None:
@@ -632,7 +424,7 @@ def extract_events(doc: Document) -> Extraction:
     text = doc.text
     starts = find_event_starts(text)
     if not starts and describes_an_inspection(text):
-        starts = [_Start(0, _page_kind(text), None, None)]
+        starts = [EventStart(0, _page_kind(text), None, None)]
     header_end = starts[0].start if starts and starts[0].start > 0 else len(text)
     h = _HEADER_END.search(text)
     if h:
@@ -661,8 +453,7 @@ class RulesBackend(Backend):
     name = "rules"
 
     def __init__(self, **options: Any) -> None:
-        if options:
-            raise TypeError(f"the rules backend takes no options, got {sorted(options)}")
+        self.options = self.parse_options(**options)
 
     def extract(self, doc: Document) -> Extraction:
         return extract_events(doc)
@@ -672,6 +463,4 @@ __all__ = [
     "RulesBackend",
     "describes_an_inspection",
     "extract_events",
-    "find_event_starts",
-    "split_sentences",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .pipeline import RunSummary
+from extractor.pipeline import RunSummary
 
 _SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
 
@@ -57,7 +57,7 @@ def append_run_log(
     model: str | None = None,
 ) -> dict[str, Any]:
     """Append one line for a finished (or interrupted) run and return it."""
-    from . import __version__
+    from extractor.version import __version__
 
     ended = dt.datetime.now(dt.UTC)
     entry = {

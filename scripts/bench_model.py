@@ -31,13 +31,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from stub_server import StubServer  # noqa: E402
+from stub_server import StubServer, rules_answer  # noqa: E402
 
-from extractor.answer import rules_answer  # noqa: E402
-from extractor.models import Record  # noqa: E402
-from extractor.openai_backend import OpenAIBackend  # noqa: E402
+from extractor.llm.online import OpenAIBackend  # noqa: E402
+from extractor.llm.prompting import document_in_messages  # noqa: E402
 from extractor.pipeline import run_extraction  # noqa: E402
-from extractor.prompting import document_in_messages  # noqa: E402
+from extractor.records import Record  # noqa: E402
 
 _MARK = "\n\nBenchmark copy "
 

@@ -23,10 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import test_cassettes as cases  # noqa: E402
-from stub_server import Fault, StubServer  # noqa: E402
+from stub_server import Fault, StubServer, rules_answer  # noqa: E402
 
-from extractor.answer import rules_answer  # noqa: E402
-from extractor.prompting import document_in_messages  # noqa: E402
+from extractor.llm.prompting import document_in_messages  # noqa: E402
 
 STUB_MODEL = "stub-rules"
 

@@ -43,6 +43,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal
 
+from extractor.document import Document
+from extractor.llm.answer import answer_from_extraction
+from extractor.rules import extract_events
+
+
+def rules_answer(text: str) -> dict[str, Any]:
+    """The rules backend's reading of ``text`` as a model answer (JSON-ready): a stand-in for
+    a model that follows the prompt perfectly."""
+    answer = answer_from_extraction(extract_events(Document.from_text(text)))
+    return answer.model_dump(mode="json")
+
+
 __all__ = [
     "CREATED",
     "DEFAULT_MODEL_NAME",

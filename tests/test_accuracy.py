@@ -20,8 +20,8 @@ from extractor.checker import check_record
 from extractor.document import Document
 from extractor.evaluation import evaluate, format_eval, load_gold_dir
 from extractor.loading import load_document
-from extractor.models import Gold, Record
 from extractor.pipeline import extract_document
+from extractor.records import Gold, Record
 from extractor.rules import RulesBackend
 
 CORPUS = DATA / "corpus"

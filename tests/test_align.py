@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from extractor.align import FoldedText, describe_difference, fold, locate
+from extractor.llm.align import FoldedText, describe_difference, fold, locate
 
 TEXT = (
     "Inspection carried out on 18 November 2019\n\nDuring a routine inspection\n\n"

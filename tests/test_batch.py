@@ -19,11 +19,11 @@ import httpx2
 import openai
 import pytest
 from pages import long_page as long_page_text
-from stub_server import Fault, StubServer, running_stub
+from stub_server import Fault, StubServer, rules_answer, running_stub
 
-from extractor.answer import rules_answer
-from extractor.batch import (
-    BatchSettings,
+from extractor.cli import main
+from extractor.errors import BackendError, TransportError
+from extractor.llm.batch import (
     BatchState,
     collect,
     ingest,
@@ -31,14 +31,13 @@ from extractor.batch import (
     read_manifest,
     submit,
 )
-from extractor.cache import ResultCache
-from extractor.cli import main
-from extractor.errors import BackendError, TransportError
+from extractor.llm.cache import ResultCache
+from extractor.llm.online import OpenAIBackend
+from extractor.llm.prompting import Prompt, document_in_messages
+from extractor.llm.protocol import RequestSettings
 from extractor.loading import load_document
-from extractor.models import Record
-from extractor.openai_backend import OpenAIBackend
 from extractor.pipeline import extract_document
-from extractor.prompting import Prompt, document_in_messages
+from extractor.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_000 = ROOT / "seeds" / "000_5a6e1a8d91a200b5.txt"
@@ -102,8 +101,8 @@ def online(stub: StubServer, paths: list[Path], **options: Any) -> list[Record]:
         return [extract_document(p, engine) for p in paths]
 
 
-def settings(stub: StubServer, **options: Any) -> BatchSettings:
-    return BatchSettings.from_options(model=MODEL, base_url=stub.base_url, **options)
+def settings(stub: StubServer, **options: Any) -> RequestSettings:
+    return RequestSettings.parse(model=MODEL, base_url=stub.base_url, **options)
 
 
 def comparable(record: Record) -> dict[str, Any]:

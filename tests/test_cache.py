@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from extractor.backends import Extraction
-from extractor.cache import ResultCache, cache_clear, cache_info, cache_key, default_cache_dir
 from extractor.cli import main
 from extractor.document import Document
 from extractor.errors import ConfigurationError
-from extractor.models import Event, Evidence, Usage
+from extractor.llm.cache import ResultCache, cache_clear, cache_info, cache_key, default_cache_dir
+from extractor.records import Event, Evidence, Usage
 from extractor.rules import extract_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,9 +94,9 @@ def test_an_unusable_directory_is_a_configuration_error(tmp_path: Path) -> None:
 def test_two_processes_write_at_once(tmp_path: Path) -> None:
     code = (
         "import sys\n"
-        "from extractor.cache import ResultCache\n"
+        "from extractor.llm.cache import ResultCache\n"
         "from extractor.backends import Extraction\n"
-        "from extractor.models import Usage\n"
+        "from extractor.records import Usage\n"
         "with ResultCache(sys.argv[1]) as cache:\n"
         "    for n in range(40):\n"
         "        cache.put(f'{sys.argv[2]}-{n}', Extraction(usage=Usage(requests=n)))\n"

@@ -28,10 +28,10 @@ import yaml
 
 from extractor.document import Document
 from extractor.errors import TransportError
+from extractor.llm.online import OpenAIBackend
 from extractor.loading import load_document
-from extractor.models import Record
-from extractor.openai_backend import OpenAIBackend
 from extractor.pipeline import build_record
+from extractor.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"

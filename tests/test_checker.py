@@ -19,8 +19,8 @@ import pytest
 from extractor import checker
 from extractor.checker import CODES, check_event_values, check_record, has_errors
 from extractor.document import Document
-from extractor.models import Event, Evidence, Issue, Record
 from extractor.pipeline import extract_document, recheck_record
+from extractor.records import Event, Evidence, Issue, Record
 from extractor.rules import RulesBackend, extract_events
 
 D = dt.date

@@ -7,10 +7,10 @@ import itertools
 
 import pytest
 
-from extractor.chunking import Chunk, plan_chunks
-from extractor.grounding import Finding, Grounded, GroundedEvent, merge_parts
-from extractor.models import Event, Evidence
-from extractor.rules import find_event_starts
+from extractor.llm.chunking import Chunk, plan_chunks
+from extractor.llm.grounding import Finding, Grounded, GroundedEvent, merge_parts
+from extractor.reading.layout import find_event_starts
+from extractor.records import Event, Evidence
 
 PARA = "Staff knew people well and spoke respectfully about those they supported. " * 5
 

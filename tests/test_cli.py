@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import cli, main
-from extractor.models import Gold, Record
+from extractor.records import Gold, Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -21,7 +21,7 @@ from extractor.evaluation import (
     load_records,
     match_gold,
 )
-from extractor.models import EVENT_FIELDS, ErrorInfo, Event, Gold, GoldEvent, Record
+from extractor.records import EVENT_FIELDS, ErrorInfo, Event, Gold, GoldEvent, Record
 
 D1 = "2019-11-18"
 D2 = "2018-10-31"

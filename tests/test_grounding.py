@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from extractor.answer import PageAnswer
-from extractor.grounding import feedback, ground
-from extractor.rules import find_event_starts
+from extractor.llm.answer import PageAnswer
+from extractor.llm.grounding import feedback, ground
+from extractor.reading.layout import find_event_starts
 
 PAGE = (
     "Example House\n\n"

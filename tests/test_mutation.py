@@ -27,8 +27,9 @@ from conftest import DATA, SEEDS
 from extractor.checker import check_record
 from extractor.evaluation import align_events
 from extractor.loading import load_document
-from extractor.models import EVENT_FIELDS, RATINGS, Event, Evidence, Gold, Record
-from extractor.rules import extract_events, split_sentences
+from extractor.reading.layout import split_sentences
+from extractor.records import EVENT_FIELDS, RATINGS, Event, Evidence, Gold, Record
+from extractor.rules import extract_events
 
 TODAY = dt.date(2030, 1, 1)
 BAR = 0.99

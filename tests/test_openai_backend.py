@@ -21,17 +21,17 @@ from typing import Any
 import httpx2
 import pytest
 from pages import long_page
-from stub_server import Fault, StubServer, running_stub
+from stub_server import Fault, StubServer, rules_answer, running_stub
 
-from extractor.answer import rules_answer
 from extractor.cli import main
 from extractor.document import Document
 from extractor.errors import ConfigurationError, TransportError
+from extractor.llm.online import OpenAIBackend
+from extractor.llm.prompting import Prompt, document_in_messages
+from extractor.llm.protocol import DUMMY_KEY, retry_after_seconds
 from extractor.loading import load_document
-from extractor.models import Record
-from extractor.openai_backend import DUMMY_KEY, OpenAIBackend, retry_after_seconds
 from extractor.pipeline import build_record, extract_document, run_extraction
-from extractor.prompting import Prompt, document_in_messages
+from extractor.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_000 = ROOT / "seeds" / "000_5a6e1a8d91a200b5.txt"

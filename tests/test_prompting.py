@@ -7,14 +7,16 @@ import re
 
 import pytest
 from pydantic import ValidationError
+from stub_server import rules_answer
 
-from extractor.answer import PageAnswer, answer_from_extraction, rules_answer, schema_digest
 from extractor.checker import check_record
 from extractor.document import Document
-from extractor.grounding import ground
-from extractor.models import Record
-from extractor.prompting import Prompt, document_in, document_in_messages
-from extractor.rules import extract_events, find_event_starts
+from extractor.llm.answer import PageAnswer, answer_from_extraction, schema_digest
+from extractor.llm.grounding import ground
+from extractor.llm.prompting import Prompt, document_in, document_in_messages
+from extractor.reading.layout import find_event_starts
+from extractor.records import Record
+from extractor.rules import extract_events
 
 
 def test_prompt_id_is_the_name_and_a_content_hash() -> None:

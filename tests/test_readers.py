@@ -1,4 +1,4 @@
-"""Tests of extractor.readers: what one passage says about one field, in its role.
+"""Tests of extractor.reading.readers: what one passage says about one field, in its role.
 
 Every passage here was written for these tests, in the wording of the report eras
 (``shared/docs/domain.md``); none is copied from the corpus. Each reader must give the value the
@@ -12,7 +12,7 @@ import datetime as dt
 
 import pytest
 
-from extractor.readers import (
+from extractor.reading.readers import (
     is_previous_context,
     mixed_notice,
     read_announced,
@@ -22,7 +22,7 @@ from extractor.readers import (
     read_previous_published,
     read_previous_rating,
 )
-from extractor.values import normalize_rating, parse_number
+from extractor.reading.values import normalize_rating, parse_number
 
 GOOD, RI, INAD, OUT = "Good", "Requires improvement", "Inadequate", "Outstanding"
 

@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from stub_server import running_stub
+from stub_server import rules_answer, running_stub
 
-from extractor.answer import rules_answer
-from extractor.models import Record
-from extractor.prompting import document_in_messages
+from extractor.llm.prompting import document_in_messages
+from extractor.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seeds" / "000_5a6e1a8d91a200b5.txt"

@@ -16,8 +16,9 @@ from conftest import SEEDS
 
 from extractor.backends import Extraction
 from extractor.document import Document
+from extractor.errors import ConfigurationError
 from extractor.loading import load_document
-from extractor.models import EVENT_FIELDS
+from extractor.records import EVENT_FIELDS
 from extractor.rules import RulesBackend, extract_events
 
 GOOD, RI, INAD, OUT = "Good", "Requires improvement", "Inadequate", "Outstanding"
@@ -557,5 +558,5 @@ def test_backend_matches_the_function_and_takes_no_options() -> None:
     case = CASES[4]
     doc = Document.from_text(case.text)
     assert RulesBackend().extract(doc) == extract_events(doc)
-    with pytest.raises(TypeError):
+    with pytest.raises(ConfigurationError, match=r"rules backend: model: not an option.*openai"):
         RulesBackend(model="x")

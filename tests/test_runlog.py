@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.models import Usage
 from extractor.pipeline import RunSummary
+from extractor.records import Usage
 from extractor.runlog import append_run_log, clean_arguments, run_log_path
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

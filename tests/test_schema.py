@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import extractor
-from extractor.models import Record, render_json_schema
+from extractor.records import Record, render_json_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 

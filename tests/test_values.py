@@ -1,4 +1,4 @@
-"""Tests of extractor.values: dates in their written forms, numbers in words, rating words."""
+"""Tests of extractor.reading.values: dates in their written forms, numbers in words, rating words."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from extractor.values import (
+from extractor.reading.values import (
     NUMBER_RE,
     RATING_RE,
     first_date,

@@ -2,7 +2,7 @@
 
 The model answers in :class:`PageAnswer`: the page's ``current_rating`` and a list of
 :class:`EventAnswer`, each value beside a ``<field>_quote`` holding the passage that states
-it. Offsets are computed by us, by locating each quote in the text (:mod:`extractor.grounding`).
+it. Offsets are computed by us, by locating each quote in the text (:mod:`extractor.llm.grounding`).
 
 What the schema itself enforces (a breach is sent back to the model by instructor's re-ask):
 kinds and ratings from their closed lists (letter case forgiven: ``"requires improvement"``
@@ -24,9 +24,8 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .backends import Extraction
-from .document import Document
-from .models import EVENT_FIELDS, RATINGS, Kind, Rating
+from extractor.backends import Extraction
+from extractor.records import EVENT_FIELDS, RATINGS, Kind, Rating
 
 #: The fields of an event that carry a value, each with a ``<field>_quote`` beside it.
 VALUE_FIELDS: Final = EVENT_FIELDS
@@ -196,22 +195,10 @@ def answer_from_extraction(extraction: Extraction) -> PageAnswer:
     )
 
 
-def rules_answer(text: str) -> dict[str, Any]:
-    """The rules backend's reading of ``text`` as a model answer (JSON-ready).
-
-    A stand-in for a model that follows the prompt perfectly, for stub servers.
-    """
-    from .rules import extract_events
-
-    answer = answer_from_extraction(extract_events(Document.from_text(text)))
-    return answer.model_dump(mode="json")
-
-
 __all__ = [
     "VALUE_FIELDS",
     "EventAnswer",
     "PageAnswer",
     "answer_from_extraction",
-    "rules_answer",
     "schema_digest",
 ]

@@ -20,7 +20,7 @@ the leftovers):
 Where a quote occurs more than once, the first occurrence inside the first preferred span
 (the event's own part of the page, then the chunk the model read) wins, else the first
 occurrence anywhere. Half-open ``[start, end)`` offsets in Python ``str`` indices, as in
-:mod:`extractor.models`.
+:mod:`extractor.records`.
 """
 
 from __future__ import annotations

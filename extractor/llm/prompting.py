@@ -23,7 +23,7 @@ from typing import Any, Final
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .errors import InternalError
+from extractor.errors import InternalError
 
 PROMPT_PACKAGE: Final = "extractor.prompts"
 DEFAULT_PROMPT: Final = "extract"

@@ -2,11 +2,11 @@
 
 A chunk is a half-open span ``[start, end)`` of the document text; it keeps where it came
 from, so everything found in it is located in the *whole* text (see
-:mod:`extractor.align`) and offsets never need shifting.
+:mod:`extractor.llm.align`) and offsets never need shifting.
 
 How a page longer than ``max_chars`` is cut:
 
-1. A chunk ends at the last event start (:func:`extractor.rules.find_event_starts`) that
+1. A chunk ends at the last event start (:func:`extractor.reading.layout.find_event_starts`) that
    fits, so events are read whole; where no event start fits (one huge event), at the last
    paragraph break, then line break, then space; a hard cut only as a last resort. A chunk
    is never shorter than half of ``max_chars`` unless the text ends.
@@ -16,7 +16,7 @@ How a page longer than ``max_chars`` is cut:
    window (so the event is read again with its headline), else on a paragraph break.
 
 Events read twice are merged afterwards by kind and date (see
-:mod:`extractor.openai_backend`).
+:mod:`extractor.llm.online`).
 
 Boundary cases: a text of exactly ``max_chars`` is one chunk; a text with no event starts and
 no breaks at all is cut hard every ``max_chars`` characters, without overlap; an event start
@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from .rules import find_event_starts
+from extractor.reading.layout import find_event_starts
 
 _PARAGRAPH: Final = re.compile(r"\n[ \t]*\n\s*")
 _LINE: Final = re.compile(r"\n\s*")

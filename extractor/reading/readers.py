@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .values import (
+from extractor.reading.values import (
     NUMBER_PATTERN,
     first_date,
     iter_dates,

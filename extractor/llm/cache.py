@@ -32,9 +32,9 @@ import diskcache
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .backends import Extraction
-from .errors import ConfigurationError
-from .models import SCHEMA_VERSION, Event, Evidence, Issue, Rating, Usage
+from extractor.backends import Extraction
+from extractor.errors import ConfigurationError
+from extractor.records import SCHEMA_VERSION, Event, Evidence, Issue, Rating, Usage
 
 CACHE_ENV: Final = "CQC_EXTRACT_CACHE_DIR"
 #: Bumped when the stored form changes, so old entries are never misread.

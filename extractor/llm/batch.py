@@ -10,7 +10,7 @@ batch`` command:
         "body": {...}}
 
    ``body`` is exactly the first request the online path sends for that part: it is built by
-   the same function, :func:`extractor.openai_backend.chat_request`. Lines go to
+   the same function, :func:`extractor.llm.protocol.chat_request`. Lines go to
    ``REQUESTS.jsonl``, or, when one file would pass the API's limits (50,000 requests or
    200 MB per file), to numbered files beside it (``REQUESTS.001.jsonl``, ...). Beside them,
    ``REQUESTS.manifest.jsonl`` records for every ``custom_id`` the document (its sources as
@@ -28,9 +28,9 @@ batch`` command:
 3. :func:`refresh` asks for each batch's status and request counts.
 4. :func:`collect` downloads the output and error files of finished batches.
 5. :func:`ingest` turns the result lines into records through the online path's own steps:
-   the mode's parsing (:func:`~extractor.openai_backend.read_answer`), grounding
-   (:func:`~extractor.grounding.ground`), merging of parts
-   (:func:`~extractor.openai_backend.assemble`) and the checker
+   the mode's parsing (:func:`~extractor.llm.protocol.read_answer`), grounding
+   (:func:`~extractor.llm.grounding.ground`), merging of parts
+   (:func:`~extractor.llm.protocol.assemble`) and the checker
    (:func:`~extractor.pipeline.extract_document`). For the same answers the records equal the
    online path's apart from ``usage`` and ``cached``.
 
@@ -80,12 +80,9 @@ import openai
 from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .align import FoldedText
-from .backends import Backend, Extraction
-from .cache import ResultCache, cache_key
-from .chunking import Chunk, plan_chunks
-from .document import Document
-from .errors import (
+from extractor.backends import Backend, Extraction
+from extractor.document import Document
+from extractor.errors import (
     BackendError,
     ConfigurationError,
     DocumentError,
@@ -94,26 +91,24 @@ from .errors import (
     TransportError,
     UsageError,
 )
-from .grounding import Grounded, ground
-from .loading import DEFAULT_MAX_BYTES, load_document
-from .models import ErrorInfo, Record, Usage
-from .openai_backend import (
+from extractor.llm.align import FoldedText
+from extractor.llm.cache import ResultCache, cache_key
+from extractor.llm.chunking import Chunk, plan_chunks
+from extractor.llm.grounding import Grounded, ground
+from extractor.llm.protocol import (
+    BACKEND_NAME,
     Mode,
-    OpenAIOptions,
+    RequestSettings,
     assemble,
-    cache_key_parts,
-    chat_request,
     describe_api_error,
-    part_messages,
     read_answer,
-    resolve_model,
     resolve_server,
-    server_url,
     transient_status,
 )
-from .pipeline import RunSummary, extract_document
-from .prompting import Prompt
-from .rules import find_event_starts
+from extractor.loading import DEFAULT_MAX_BYTES, load_document
+from extractor.pipeline import RunSummary, extract_document
+from extractor.reading.layout import find_event_starts
+from extractor.records import ErrorInfo, Record, Usage
 
 PathLike = str | os.PathLike[str]
 
@@ -221,7 +216,7 @@ class ManifestEntry(BaseModel):
     #: The prompt's id (``name@hash``), as records carry it.
     prompt: str
     #: Everything but the document that goes into the cache key (see
-    #: :func:`extractor.openai_backend.cache_key_parts`).
+    #: :meth:`extractor.llm.protocol.RequestSettings.cache_key_parts`).
     cache_key: dict[str, Any]
 
 
@@ -250,61 +245,11 @@ def read_manifest(path: Path) -> dict[str, ManifestEntry]:
 # --- prepare ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BatchSettings:
-    """What the requests ask with: the openai backend's options that shape a request or go
-    into the cache key. Build it with :meth:`from_options` (same names and checks as the
-    backend's options)."""
-
-    model: str
-    mode: Mode
-    temperature: float
-    #: The server the answers will come from (None: OpenAI); it names the cache entries.
-    base_url: str | None
-    chunk_chars: int
-    chunk_overlap: int
-    reasks: int
-    prompt: Prompt
-
-    @classmethod
-    def from_options(cls, *, prompt: Prompt | None = None, **options: Any) -> BatchSettings:
-        """Settings from backend options (``model``, ``mode``, ``temperature``, ``base_url``,
-        ``chunk_chars``, ...), each defaulting as for ``--backend openai``."""
-        opts = OpenAIOptions.parse(**options)
-        return cls(
-            model=resolve_model(opts.model, needs="batch prepare"),
-            mode=opts.mode,
-            temperature=opts.temperature,
-            base_url=server_url(opts.base_url),
-            chunk_chars=opts.chunk_chars,
-            chunk_overlap=opts.chunk_overlap,
-            reasks=opts.reasks,
-            prompt=prompt or Prompt.load(),
-        )
-
-    def cache_key_parts(self) -> dict[str, Any]:
-        return cache_key_parts(
-            model=self.model,
-            base_url=self.base_url,
-            mode=self.mode,
-            prompt=self.prompt,
-            temperature=self.temperature,
-            chunk_chars=self.chunk_chars,
-            chunk_overlap=self.chunk_overlap,
-            reasks=self.reasks,
-        )
-
-
-def request_lines(doc: Document, settings: BatchSettings) -> list[tuple[Chunk, dict[str, Any]]]:
+def request_lines(doc: Document, settings: RequestSettings) -> list[tuple[Chunk, dict[str, Any]]]:
     """The Batch API request lines for one document, one per part, with their parts."""
     lines = []
     for chunk in plan_chunks(doc.text, settings.chunk_chars, settings.chunk_overlap):
-        body = chat_request(
-            part_messages(settings.prompt, doc.text, chunk),
-            model=settings.model,
-            mode=settings.mode,
-            temperature=settings.temperature,
-        )
+        body = settings.part_request(doc.text, chunk)
         line = {
             "custom_id": f"{doc.sha256[:_ID_HEX]}-{chunk.index}",
             "method": "POST",
@@ -401,10 +346,37 @@ def _glob_escape(text: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", text)
 
 
+def _write_requests(
+    doc: Document,
+    source: dict[str, str],
+    settings: RequestSettings,
+    key_parts: dict[str, Any],
+    writer: _SplitWriter,
+) -> list[tuple[int, dict[str, Any]]]:
+    """Write one document's request lines; its manifest entries, with the file index of each."""
+    written = []
+    for chunk, line in request_lines(doc, settings):
+        data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
+        index = writer.add(data)
+        entry = {
+            "custom_id": line["custom_id"],
+            "file": "",
+            "sha256": doc.sha256,
+            "sources": [source],
+            "chunk": dataclasses.asdict(chunk),
+            "mode": settings.mode,
+            "model": settings.model,
+            "prompt": settings.prompt.id,
+            "cache_key": key_parts,
+        }
+        written.append((index, entry))
+    return written
+
+
 def prepare(
     paths: Sequence[PathLike],
     output: Path,
-    settings: BatchSettings,
+    settings: RequestSettings,
     *,
     max_requests: int = MAX_FILE_REQUESTS,
     max_file_bytes: int = MAX_FILE_BYTES,
@@ -445,25 +417,10 @@ def prepare(
             prefix = doc.sha256[:_ID_HEX]
             if ids.setdefault(prefix, doc.sha256) != doc.sha256:  # pragma: no cover - 2**-64
                 raise InternalError(f"two documents share the custom_id prefix {prefix}")
-            mine: list[dict[str, Any]] = []
-            for chunk, line in request_lines(doc, settings):
-                data = (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8")
-                index = writer.add(data)
-                entry = {
-                    "custom_id": line["custom_id"],
-                    "file": "",
-                    "sha256": doc.sha256,
-                    "sources": [source],
-                    "chunk": dataclasses.asdict(chunk),
-                    "mode": settings.mode,
-                    "model": settings.model,
-                    "prompt": settings.prompt.id,
-                    "cache_key": key_parts,
-                }
-                mine.append(entry)
-                entries.append((index, entry))
-                result.requests += 1
-            by_sha[doc.sha256] = mine
+            mine = _write_requests(doc, source, settings, key_parts, writer)
+            entries.extend(mine)
+            result.requests += len(mine)
+            by_sha[doc.sha256] = [entry for _, entry in mine]
         with _writing(output):
             result.files = writer.finish()
     except BaseException:
@@ -574,7 +531,7 @@ def _server(doing: str, *, source: str | None = None) -> Iterator[None]:
             hint = " (check OPENAI_API_KEY and --base-url)"
         cls = TransportError if transient else BackendError
         raise cls(
-            f"{doing}: {describe_api_error(err)}{hint}", source=source, backend="openai"
+            f"{doing}: {describe_api_error(err)}{hint}", source=source, backend=BACKEND_NAME
         ) from err
 
 
@@ -604,6 +561,57 @@ class SubmitResult:
     skipped: list[BatchEntry] = field(default_factory=list)
 
 
+def _open_state(path: Path, base_url: str | None, manifest: Path) -> BatchState:
+    """The state file at ``path`` (new when missing), for batches on ``base_url``."""
+    state = BatchState.load(path) if path.exists() else BatchState(base_url=base_url)
+    if state.batches and state.base_url != base_url:
+        raise UsageError(
+            f"{path} holds batches on {state.base_url or 'OpenAI'}, not on "
+            f"{base_url or 'OpenAI'}: use --state for another state file"
+        )
+    state.base_url = base_url
+    if state.manifest is None and manifest.exists():
+        state.manifest = os.path.relpath(manifest, path.parent)
+    return state
+
+
+def _read_requests(request_file: Path) -> tuple[bytes, int]:
+    """A request file's bytes and how many requests it holds (a usage error when none)."""
+    try:
+        data = request_file.read_bytes()
+    except OSError as err:
+        raise UsageError(f"{request_file}: cannot read ({err.strerror or err})") from err
+    count = sum(1 for line in data.splitlines() if line.strip())
+    if count == 0:
+        raise UsageError(f"{request_file}: has no requests")
+    return data, count
+
+
+def _submit_file(
+    client: openai.OpenAI, request_file: Path, data: bytes, count: int, digest: str, state: Path
+) -> BatchEntry:
+    """Upload one request file and create its batch."""
+    source = os.fspath(request_file)
+    with _server("uploading the requests failed", source=source):
+        uploaded = client.files.create(
+            file=(request_file.name, data, "application/jsonl"), purpose="batch"
+        )
+    with _server("creating the batch failed", source=source):
+        batch = client.batches.create(
+            input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=COMPLETION_WINDOW
+        )
+    entry = BatchEntry(
+        request_file=os.path.relpath(request_file, state.parent),
+        request_sha256=digest,
+        requests=count,
+        input_file_id=uploaded.id,
+        batch_id=batch.id,
+        status=str(batch.status),
+    )
+    _update(entry, batch)
+    return entry
+
+
 def submit(
     client: openai.OpenAI,
     request_files: Sequence[Path],
@@ -621,25 +629,10 @@ def submit(
     if not request_files:
         raise UsageError("no request files to submit")
     path = state_file or state_path(request_files[0])
-    state = BatchState.load(path) if path.exists() else BatchState(base_url=base_url)
-    if state.batches and state.base_url != base_url:
-        raise UsageError(
-            f"{path} holds batches on {state.base_url or 'OpenAI'}, not on "
-            f"{base_url or 'OpenAI'}: use --state for another state file"
-        )
-    state.base_url = base_url
-    manifest = manifest_path(request_files[0])
-    if state.manifest is None and manifest.exists():
-        state.manifest = os.path.relpath(manifest, path.parent)
+    state = _open_state(path, base_url, manifest_path(request_files[0]))
     result = SubmitResult(state=path)
     for request_file in request_files:
-        try:
-            data = request_file.read_bytes()
-        except OSError as err:
-            raise UsageError(f"{request_file}: cannot read ({err.strerror or err})") from err
-        count = sum(1 for line in data.splitlines() if line.strip())
-        if count == 0:
-            raise UsageError(f"{request_file}: has no requests")
+        data, count = _read_requests(request_file)
         digest = hashlib.sha256(data).hexdigest()
         done = next(
             (
@@ -652,24 +645,7 @@ def submit(
         if done is not None:
             result.skipped.append(done)
             continue
-        source = os.fspath(request_file)
-        with _server("uploading the requests failed", source=source):
-            uploaded = client.files.create(
-                file=(request_file.name, data, "application/jsonl"), purpose="batch"
-            )
-        with _server("creating the batch failed", source=source):
-            batch = client.batches.create(
-                input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window=COMPLETION_WINDOW
-            )
-        entry = BatchEntry(
-            request_file=os.path.relpath(request_file, path.parent),
-            request_sha256=digest,
-            requests=count,
-            input_file_id=uploaded.id,
-            batch_id=batch.id,
-            status=str(batch.status),
-        )
-        _update(entry, batch)
+        entry = _submit_file(client, request_file, data, count, digest, path)
         state.batches.append(entry)
         state.save(path)
         result.submitted.append(entry)
@@ -795,12 +771,12 @@ def _completion(line: dict[str, Any], source: str) -> ChatCompletion:
         what = f"HTTP {code}: {_message(response.get('body'))}"
         if transient_status(code):
             raise TransportError(
-                f"the batch request {custom_id} failed: {what}", source=source, backend="openai"
+                f"the batch request {custom_id} failed: {what}", source=source, backend=BACKEND_NAME
             )
         raise BackendError(
             f"the server refused the batch request {custom_id}: {what}",
             source=source,
-            backend="openai",
+            backend=BACKEND_NAME,
         )
     error = line.get("error")
     if isinstance(error, dict):
@@ -808,12 +784,12 @@ def _completion(line: dict[str, Any], source: str) -> ChatCompletion:
             f"the batch request {custom_id} got no answer: "
             f"{error.get('code') or 'error'}: {error.get('message') or ''}".rstrip(": "),
             source=source,
-            backend="openai",
+            backend=BACKEND_NAME,
         )
     raise BackendError(
         f"the batch result for {custom_id} has neither a response nor an error",
         source=source,
-        backend="openai",
+        backend=BACKEND_NAME,
     )
 
 
@@ -835,11 +811,11 @@ class _Pending:
 
 class _Answered(Backend):
     """The openai backend's second half, over answers already given: each part's result is
-    parsed, grounded and merged as :class:`~extractor.openai_backend.OpenAIBackend` does, and
+    parsed, grounded and merged as :class:`~extractor.llm.online.OpenAIBackend` does, and
     no request is made. One per document; the pipeline's :func:`extract_document` turns its
     extraction (or error) into the record, checker included, as for ``extract``."""
 
-    name: ClassVar[str] = "openai"
+    name: ClassVar[str] = BACKEND_NAME
 
     def __init__(self, pending: _Pending, cache: ResultCache | None) -> None:
         self.pending = pending
@@ -939,6 +915,42 @@ def _records(
     return records
 
 
+def _result_lines(path: Path, report: IngestReport) -> Iterator[dict[str, Any]]:
+    """The result lines of one file that name a ``custom_id``; the others are counted in
+    ``report.unreadable``."""
+    try:
+        fh = path.open(encoding="utf-8")
+    except OSError as err:
+        raise UsageError(f"{path}: cannot read ({err.strerror or err})") from err
+    with fh:
+        for lineno, text in enumerate(fh, 1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                if not isinstance(line["custom_id"], str):
+                    raise TypeError
+            except (ValueError, KeyError, TypeError):
+                report.unreadable.append(f"{path}:{lineno}")
+                continue
+            yield line
+
+
+def _mark_missing_parts(pending: _Pending) -> None:
+    """Give each part of a document that has no result an error result of its own."""
+    for entry in pending.entries:
+        if entry.chunk.index not in pending.results:
+            pending.results[entry.chunk.index] = {
+                "custom_id": entry.custom_id,
+                "response": None,
+                "error": {
+                    "code": "missing",
+                    "message": "no result for this part in the given results files",
+                },
+                _MISSING: True,
+            }
+
+
 def ingest(
     results_files: Sequence[Path],
     manifest: Path,
@@ -974,52 +986,27 @@ def ingest(
     for path in results_files:
         if path.resolve() == skip:  # a glob over a collect directory takes the manifest too
             continue
-        try:
-            fh = path.open(encoding="utf-8")
-        except OSError as err:
-            raise UsageError(f"{path}: cannot read ({err.strerror or err})") from err
-        with fh:
-            for lineno, text in enumerate(fh, 1):
-                if not text.strip():
-                    continue
-                try:
-                    line = json.loads(text)
-                    custom_id = line["custom_id"]
-                    if not isinstance(custom_id, str):
-                        raise TypeError
-                except (ValueError, KeyError, TypeError):
-                    report.unreadable.append(f"{path}:{lineno}")
-                    continue
-                known = entries.get(custom_id)
-                if known is None:
-                    report.unknown.append(custom_id)
-                    continue
-                pending = docs[known.sha256]
-                if pending.done:
-                    continue
-                index = known.chunk.index
-                before = pending.results.get(index)
-                if before is None or (not _ok(before) and _ok(line)):
-                    pending.results[index] = line
-                if pending.complete() and pending.all_ok():
-                    finish(pending)
+        for line in _result_lines(path, report):
+            known = entries.get(line["custom_id"])
+            if known is None:
+                report.unknown.append(line["custom_id"])
+                continue
+            pending = docs[known.sha256]
+            if pending.done:
+                continue
+            index = known.chunk.index
+            before = pending.results.get(index)
+            if before is None or (not _ok(before) and _ok(line)):
+                pending.results[index] = line
+            if pending.complete() and pending.all_ok():
+                finish(pending)
     for pending in docs.values():
         if pending.done:
             continue
         if not pending.results:
             report.missing += 1
             continue
-        for entry in pending.entries:
-            if entry.chunk.index not in pending.results:
-                pending.results[entry.chunk.index] = {
-                    "custom_id": entry.custom_id,
-                    "response": None,
-                    "error": {
-                        "code": "missing",
-                        "message": "no result for this part in the given results files",
-                    },
-                    _MISSING: True,
-                }
+        _mark_missing_parts(pending)
         finish(pending)
     return report
 
@@ -1032,13 +1019,13 @@ __all__ = [
     "MAX_FILE_REQUESTS",
     "UNSUCCESSFUL",
     "BatchEntry",
-    "BatchSettings",
     "BatchState",
     "ChunkInfo",
     "CollectResult",
     "IngestReport",
     "ManifestEntry",
     "PrepareResult",
+    "RequestSettings",
     "SourceInfo",
     "SubmitResult",
     "collect",

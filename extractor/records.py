@@ -6,7 +6,7 @@ Offsets convention, stated once: every :class:`Evidence` is a half-open interval
 ``text[start:end] == quote`` is checked where evidence is made (:func:`Evidence.locate`) and
 again by the checker on any record, whoever produced it.
 
-Run ``python -m extractor.models`` to print the JSON Schema that ``schemas/`` holds.
+Run ``python -m extractor.records`` to print the JSON Schema that ``schemas/`` holds.
 """
 
 from __future__ import annotations

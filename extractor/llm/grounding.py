@@ -1,7 +1,7 @@
 """From a model's answer to events with evidence: locating quotes, judging them, merging parts.
 
-:func:`ground` turns a :class:`~extractor.answer.PageAnswer` into events whose evidence is a
-span of the document text (located by :mod:`extractor.align`, never taken from the model),
+:func:`ground` turns a :class:`~extractor.llm.answer.PageAnswer` into events whose evidence is a
+span of the document text (located by :mod:`extractor.llm.align`, never taken from the model),
 and lists the *problems* worth sending back to the model:
 
 - a quote that stands nowhere in the text (``quote_not_found``);
@@ -14,7 +14,7 @@ issue; a quote found only after folding white space, typographic characters or c
 ``quote_normalized`` warning (its evidence holds the text's own characters). Nothing is
 dropped silently.
 
-:func:`merge_parts` joins the answers for the parts of a long page (:mod:`extractor.chunking`).
+:func:`merge_parts` joins the answers for the parts of a long page (:mod:`extractor.llm.chunking`).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from .align import FoldedText, describe_difference, locate
-from .answer import VALUE_FIELDS, EventAnswer, PageAnswer
-from .checker import check_event_values, check_record, issue
-from .chunking import Chunk
-from .models import Event, Evidence, Issue, Rating, Record
+from extractor.checker import check_event_values, check_record, issue
+from extractor.llm.align import FoldedText, describe_difference, locate
+from extractor.llm.answer import VALUE_FIELDS, EventAnswer, PageAnswer
+from extractor.llm.chunking import Chunk
+from extractor.records import Event, Evidence, Issue, Rating, Record
 
 #: Checker codes that mean "this value is not supported by its quote": worth a re-ask.
 REASK_CODES: Final = frozenset(
@@ -176,7 +176,7 @@ def ground(
 
     ``chunk`` is the part of the text the model read (the whole text when None): quotes are
     preferred there, and inside each event's own part of it when ``event_starts`` (from
-    :func:`extractor.rules.find_event_starts`) line up with the answer's events.
+    :func:`extractor.reading.layout.find_event_starts`) line up with the answer's events.
     """
     folded = folded if folded is not None and folded.text is text else FoldedText(text)
     span = (chunk.start, chunk.end) if chunk is not None else (0, len(text))

@@ -1,0 +1,442 @@
+"""The request/answer protocol of the model backend, shared by its two callers.
+
+The online backend (:mod:`extractor.llm.online`) and the Batch API (:mod:`extractor.llm.batch`)
+send and read exactly the same things, from this one module:
+
+* :class:`OpenAIOptions`: the backend's options, validated (unknown names are an error).
+* :class:`RequestSettings`: what shapes a request or goes into the cache key, as one type.
+* :func:`part_messages` and :func:`chat_request`: a part's first request body (instructor's
+  request handler for the mode, the same call the re-ask loop starts from).
+* :func:`read_answer`: a completion parsed as instructor does for the mode.
+* :func:`reask_messages`: the model's last answer and our reply to it, for a re-ask.
+* :func:`assemble`: the grounded parts of a page merged into one
+  :class:`~extractor.backends.Extraction`.
+* :func:`resolve_server` / :func:`resolve_model`: the key, base-URL and model rules.
+* :func:`describe_api_error`, :func:`transient_status`, :func:`retry_after_seconds`: what a
+  server's error means.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import json
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal, cast
+
+import instructor
+import openai
+from instructor.core import IncompleteOutputException
+from instructor.processing.response import handle_response_model, process_response
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from extractor.backends import Extraction, parse_options
+from extractor.errors import ConfigurationError, InternalError, InvalidAnswer
+from extractor.llm.answer import PageAnswer, schema_digest
+from extractor.llm.chunking import Chunk
+from extractor.llm.grounding import Grounded, merge_parts
+from extractor.llm.prompting import Message, Prompt
+from extractor.records import Usage
+
+#: The name of the model backend (``--backend openai``), as records and cache keys give it.
+BACKEND_NAME: Final = "openai"
+
+Mode = Literal["tools", "json_schema", "json"]
+INSTRUCTOR_MODES: Final[dict[str, instructor.Mode]] = {
+    "tools": instructor.Mode.TOOLS,
+    "json_schema": instructor.Mode.JSON_SCHEMA,
+    "json": instructor.Mode.JSON,
+}
+DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
+MODEL_ENV: Final = "CQC_EXTRACT_MODEL"
+#: The key sent to a server given by URL when no key is set: local servers ignore it.
+DUMMY_KEY: Final = "not-needed"
+_RETRY_STATUS: Final = frozenset({408, 409, 429})
+
+
+@functools.cache
+def response_model() -> type[PageAnswer]:
+    """The answer schema as instructor runs it, prepared once: instructor would otherwise
+    build a new wrapper class (and JSON Schema) on every request."""
+    return cast(type[PageAnswer], instructor.response_schema(PageAnswer))
+
+
+class OpenAIOptions(BaseModel):
+    """Settings of the openai backend. Unknown names are an error, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    model: str | None = Field(default=None, description="Model name (else $CQC_EXTRACT_MODEL).")
+    base_url: str | None = Field(
+        default=None, description="Server URL (else $OPENAI_BASE_URL, else OpenAI)."
+    )
+    api_key: str | None = Field(default=None, repr=False, description="Else $OPENAI_API_KEY.")
+    mode: Mode = "tools"
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    cache_dir: Path | None = None
+    no_cache: bool = False
+    #: Seconds one request may take (connect, write, read).
+    timeout: float = Field(default=180.0, gt=0)
+    #: Transport attempts per request, the first included.
+    max_attempts: int = Field(default=5, ge=1)
+    #: Seconds a request may spend in transport retries, waits included.
+    retry_budget: float = Field(default=120.0, gt=0)
+    backoff_base: float = Field(default=1.0, ge=0)
+    backoff_max: float = Field(default=30.0, ge=0)
+    #: Validation re-asks per part of a page (schema, JSON and grounding errors together).
+    reasks: int = Field(default=2, ge=0)
+    chunk_chars: int = Field(default=24_000, ge=1_000)
+    chunk_overlap: int = Field(default=1_000, ge=0)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _mode_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _overlap_fits(self) -> OpenAIOptions:
+        if self.chunk_overlap >= self.chunk_chars // 2:
+            raise ValueError("chunk_overlap must be less than half of chunk_chars")
+        return self
+
+
+class Unanswered(Exception):
+    """No answer parsed within the re-asks instructor was allowed (internal signal)."""
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """The wait a server asks for: ``retry-after-ms``, or ``Retry-After`` as seconds or as an
+    HTTP date (relative to ``now``, a POSIX time, default the current time). None when the
+    headers ask for nothing readable."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)
+
+
+def transient_status(status_code: int) -> bool:
+    """Whether an HTTP status is worth retrying (408, 409, 429 and 5xx)."""
+    return status_code in _RETRY_STATUS or status_code >= 500
+
+
+def is_transient(err: BaseException) -> bool:
+    if isinstance(err, openai.APIConnectionError):  # time-outs included
+        return True
+    if isinstance(err, openai.APIStatusError):
+        return transient_status(err.status_code)
+    return False
+
+
+def _server_message(err: openai.APIStatusError) -> str:
+    body = err.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return err.message
+
+
+def describe_api_error(err: BaseException) -> str:
+    """One line on what went wrong with a request to the server (status and its message,
+    time-out, or connection failure)."""
+    if isinstance(err, openai.APIStatusError):
+        return f"HTTP {err.status_code}: {_server_message(err)}"
+    if isinstance(err, openai.APITimeoutError):
+        return "the request timed out"
+    if isinstance(err, openai.APIConnectionError):
+        cause = str(err.__cause__ or "").strip().splitlines()
+        return f"cannot connect ({cause[0]})" if cause else "cannot connect"
+    return f"{type(err).__name__}: {err}"
+
+
+def summarize_parse_error(err: BaseException | None) -> str:
+    """One line on why an answer did not parse."""
+    if isinstance(err, ValidationError):
+        first = err.errors()[0] if err.errors() else None
+        if first is None:
+            return "the answer does not fit the schema"
+        if first["type"] == "json_invalid":
+            return f"the answer is not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
+        where = ".".join(str(p) for p in first["loc"]) or "answer"
+        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+        return f"the answer does not fit the schema: {where}: {first['msg']}{more}"
+    if isinstance(err, json.JSONDecodeError):
+        return f"the answer is not valid JSON ({err.msg} at position {err.pos})"
+    if isinstance(err, AssertionError):
+        return f"the model declined to answer: {err}"
+    if err is None:
+        return "no answer"
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"
+
+
+def reask_messages(completion: Any, text: str, mode: Mode) -> list[Message]:
+    """The model's last answer and our reply to it, to append to the conversation."""
+    message = completion.choices[0].message
+    calls = [c for c in (message.tool_calls or []) if getattr(c, "function", None) is not None]
+    if mode == "tools" and calls:
+        assistant: Message = {
+            "role": "assistant",
+            "content": message.content,
+            "tool_calls": [
+                {
+                    "id": c.id,
+                    "type": "function",
+                    "function": {"name": c.function.name, "arguments": c.function.arguments},
+                }
+                for c in calls
+            ],
+        }
+        replies: list[Message] = [
+            {"role": "tool", "tool_call_id": c.id, "content": text} for c in calls
+        ]
+        return [assistant, *replies]
+    return [
+        {"role": "assistant", "content": message.content or ""},
+        {"role": "user", "content": text},
+    ]
+
+
+def server_url(base_url: str | None) -> str | None:
+    """``base_url``, else ``$OPENAI_BASE_URL``; None means OpenAI's own server."""
+    return (base_url or os.environ.get("OPENAI_BASE_URL") or "").strip() or None
+
+
+def resolve_server(
+    base_url: str | None, api_key: str | None, *, needs: str = "--backend openai"
+) -> tuple[str | None, str]:
+    """The server and key to use: ``base_url`` (else ``$OPENAI_BASE_URL``; None means OpenAI)
+    and ``api_key`` (else ``$OPENAI_API_KEY``; a dummy for a server given by URL).
+
+    Without a key and without a base URL nothing can work: :class:`ConfigurationError` at
+    once, in one line that says what to set (``needs`` names the command asking).
+    """
+    url = server_url(base_url)
+    key = api_key or os.environ.get("OPENAI_API_KEY") or None
+    if key is None and url is None:
+        raise ConfigurationError(
+            f"{needs} needs a server: set OPENAI_API_KEY to use OpenAI, or pass "
+            "--base-url URL (or set OPENAI_BASE_URL) for another OpenAI-compatible server"
+        )
+    return url, key or DUMMY_KEY
+
+
+def resolve_model(model: str | None, *, needs: str = "--backend openai") -> str:
+    """``model``, else ``$CQC_EXTRACT_MODEL``; :class:`ConfigurationError` when neither is set."""
+    found = model or os.environ.get(MODEL_ENV) or None
+    if found is None:
+        raise ConfigurationError(f"{needs} needs a model: pass --model NAME (or set {MODEL_ENV})")
+    return found
+
+
+def part_messages(prompt: Prompt, text: str, chunk: Chunk) -> list[Message]:
+    """The prompt's messages for one part of a page (the whole page when it is one part)."""
+    return prompt.messages(text[chunk.start : chunk.end], part=chunk.index + 1, parts=chunk.count)
+
+
+def prepared_request(
+    messages: list[Message], *, model: str, mode: Mode, temperature: float
+) -> tuple[type[PageAnswer], dict[str, Any]]:
+    """The response model instructor validates against and the chat-completions body, built
+    by instructor's request handler for ``mode`` (tools and tool_choice, or response_format,
+    and for ``json`` the schema added to the system message)."""
+    prepared, body = handle_response_model(
+        response_model(),
+        mode=INSTRUCTOR_MODES[mode],
+        messages=messages,
+        model=model,
+        temperature=temperature,
+    )
+    if prepared is None:  # pragma: no cover - only without a response model
+        raise InternalError("instructor prepared no response model")
+    return prepared, body
+
+
+def chat_request(
+    messages: list[Message], *, model: str, mode: Mode, temperature: float
+) -> dict[str, Any]:
+    """The chat-completions request body for ``messages``: exactly what the online path sends
+    (it builds its requests with this function too), as JSON-ready data."""
+    body = prepared_request(messages, model=model, mode=mode, temperature=temperature)[1]
+    data: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
+    return data
+
+
+def read_answer(completion: Any, mode: Mode, *, source: str | None = None) -> PageAnswer:
+    """Parse one completion as instructor does for ``mode`` (strict validation, a cut-off
+    answer refused). With no re-asks left, an answer that does not parse is
+    :class:`InvalidAnswer`, worded as the online path words it after one answer."""
+    try:
+        answer = process_response(
+            completion,
+            response_model=response_model(),
+            stream=False,
+            strict=True,
+            mode=INSTRUCTOR_MODES[mode],
+        )
+    except IncompleteOutputException as err:
+        raise no_valid_answer(1, Unanswered(CUT_OFF), source) from err
+    except Exception as err:  # instructor gives up on any parse failure alike
+        raise no_valid_answer(1, Unanswered(summarize_parse_error(err)), source) from err
+    if not isinstance(answer, PageAnswer):  # pragma: no cover - instructor's contract
+        raise InternalError(f"instructor returned {type(answer).__name__}, not a PageAnswer")
+    return answer
+
+
+CUT_OFF: Final = "the answer was cut off at the model's output limit (finish_reason=length)"
+
+
+def no_valid_answer(answers: int, err: Unanswered, source: str | None) -> InvalidAnswer:
+    return InvalidAnswer(
+        f"no valid answer from the model after {answers} answers: {err}",
+        source=source,
+        backend=BACKEND_NAME,
+    )
+
+
+def assemble(
+    parts: list[tuple[Chunk, Grounded]], *, model: str | None, prompt: str, usage: Usage
+) -> Extraction:
+    """The extraction for a page from its grounded parts, merged when there are several."""
+    grounded = parts[0][1] if len(parts) == 1 else merge_parts(parts)
+    return Extraction(
+        events=[g.event for g in grounded.events],
+        current_rating=grounded.current_rating,
+        current_rating_evidence=grounded.current_rating_evidence,
+        model=model,
+        prompt=prompt,
+        usage=usage,
+        issues=grounded.issues(),
+    )
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    """Everything that shapes a request or goes into the cache key, in one place: the online
+    backend and the Batch API build their requests from it. Build it with :meth:`from_options`
+    (same names and checks as the backend's options)."""
+
+    model: str
+    mode: Mode
+    temperature: float
+    #: The server the answers come from (None: OpenAI); it names the cache entries.
+    base_url: str | None
+    chunk_chars: int
+    chunk_overlap: int
+    reasks: int
+    prompt: Prompt
+
+    @classmethod
+    def from_options(
+        cls,
+        options: OpenAIOptions,
+        *,
+        prompt: Prompt | None = None,
+        needs: str = "--backend openai",
+    ) -> RequestSettings:
+        """Settings from validated backend options; the model from ``$CQC_EXTRACT_MODEL``
+        when the options name none (``needs`` names the command asking, for the message)."""
+        return cls(
+            model=resolve_model(options.model, needs=needs),
+            mode=options.mode,
+            temperature=options.temperature,
+            base_url=server_url(options.base_url),
+            chunk_chars=options.chunk_chars,
+            chunk_overlap=options.chunk_overlap,
+            reasks=options.reasks,
+            prompt=prompt or Prompt.load(),
+        )
+
+    @classmethod
+    def parse(
+        cls, *, prompt: Prompt | None = None, needs: str = "--backend openai", **options: Any
+    ) -> RequestSettings:
+        """Settings from unvalidated backend options (``model``, ``mode``, ``temperature``,
+        ``base_url``, ``chunk_chars``, ...), each defaulting as for ``--backend openai``."""
+        opts = parse_options(OpenAIOptions, BACKEND_NAME, **options)
+        return cls.from_options(opts, prompt=prompt, needs=needs)
+
+    def cache_key_parts(self) -> dict[str, Any]:
+        """Everything but the document that goes into a cache key (see
+        :mod:`extractor.llm.cache`): every input that changes the answer. Written into batch
+        manifests as it is, so that ingesting batch answers stores them where ``extract``
+        looks."""
+        return {
+            "backend": BACKEND_NAME,
+            "model": self.model,
+            "base_url": (self.base_url or DEFAULT_BASE_URL).rstrip("/"),
+            "mode": self.mode,
+            "prompt": self.prompt.digest,
+            "answer_schema": schema_digest(),
+            "temperature": self.temperature,
+            "chunk_chars": self.chunk_chars,
+            "chunk_overlap": self.chunk_overlap,
+            "reasks": self.reasks,
+        }
+
+    def part_request(self, text: str, chunk: Chunk) -> dict[str, Any]:
+        """The first request body for one part of a page."""
+        return chat_request(
+            part_messages(self.prompt, text, chunk),
+            model=self.model,
+            mode=self.mode,
+            temperature=self.temperature,
+        )
+
+
+__all__ = [
+    "BACKEND_NAME",
+    "CUT_OFF",
+    "DEFAULT_BASE_URL",
+    "DUMMY_KEY",
+    "INSTRUCTOR_MODES",
+    "MODEL_ENV",
+    "Mode",
+    "OpenAIOptions",
+    "RequestSettings",
+    "Unanswered",
+    "assemble",
+    "chat_request",
+    "describe_api_error",
+    "is_transient",
+    "no_valid_answer",
+    "part_messages",
+    "prepared_request",
+    "read_answer",
+    "reask_messages",
+    "resolve_model",
+    "resolve_server",
+    "response_model",
+    "retry_after_seconds",
+    "server_url",
+    "summarize_parse_error",
+    "transient_status",
+]
