@@ -778,7 +778,8 @@ def review(
         results, output, against=against, gold_dir=gold_dir, base_dir=base_dir, per_page=per_page
     )
     for part in parts:
-        _err(f"wrote {part.path} ({_size(part.size)}, {part.documents} documents)")
+        plural = "" if part.documents == 1 else "s"
+        _err(f"wrote {part.path} ({_size(part.size)}, {part.documents} document{plural})")
     if len(parts) > 1:
         _err(
             f"{sum(p.documents for p in parts)} documents in {len(parts)} parts of up to {per_page}"

@@ -62,6 +62,10 @@ def event_rows(record: Record, *, quotes: bool = False) -> Iterator[dict[str, An
         yield row
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 @dataclass
 class ExportSummary:
     """What an export wrote."""
@@ -71,8 +75,10 @@ class ExportSummary:
     without_events: int = 0
 
     def line(self) -> str:
-        line = f"{self.rows} rows from {self.records} records"
-        if self.without_events:
+        line = f"{_count(self.rows, 'row')} from {_count(self.records, 'record')}"
+        if self.without_events == 1:
+            line += " (1 record without events has no row)"
+        elif self.without_events:
             line += f" ({self.without_events} records without events have no row)"
         return line
 

@@ -149,7 +149,7 @@ def test_a_record_without_events_has_no_row() -> None:
     ]
     out = io.StringIO()
     summary = write_csv(records, out)
-    assert summary.line() == "1 rows from 2 records (1 records without events have no row)"
+    assert summary.line() == "1 row from 2 records (1 record without events has no row)"
     assert [row["source"] for row in csv.DictReader(io.StringIO(out.getvalue()))] == ["one.txt"]
 
 

@@ -205,6 +205,15 @@ def test_embedded_json_cannot_end_the_script_element() -> None:
     assert json.loads(embed_json({"t": text})) == {"t": text}
 
 
+def test_review_of_one_document_says_so(
+    seed_results: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = tmp_path / "one.jsonl"
+    one.write_text(seed_results.read_text().splitlines()[0] + "\n", encoding="utf-8")
+    main(["review", str(one), "-o", str(tmp_path / "r.html")])
+    assert capsys.readouterr().err.endswith(" kB, 1 document)\n")
+
+
 def test_injected_markup_stays_inside_the_data(tmp_path: Path) -> None:
     page = tmp_path / "evil.txt"
     evil = (
