@@ -1,7 +1,7 @@
 """Records flattened to one row per event: the table an analyst loads into pandas or a spreadsheet.
 
 Columns, in order: ``source``, ``event`` (the event's index in the record, from 0), ``kind``,
-every event field (:data:`~extractor.models.EVENT_FIELDS`), the page-level ``current_rating``
+every event field (:data:`~extractor.records.EVENT_FIELDS`), the page-level ``current_rating``
 (repeated on each of the page's rows), ``errors`` and ``warnings`` (the issues of that severity
 about this event or about the page as a whole, i.e. with no event), and, with quotes, one
 ``<field>_quote`` column per field (the evidence quote, empty when there is none).
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
-from extractor.models import EVENT_FIELDS, Record
+from extractor.records import EVENT_FIELDS, Record
 
 __all__ = ["ExportSummary", "columns", "event_rows", "write_csv", "write_jsonl"]
 

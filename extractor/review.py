@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeAlias
 from extractor.errors import LoadError, UsageError
 from extractor.evaluation import align_events, load_gold_dir, load_records, match_gold
 from extractor.loading import load_document
-from extractor.models import EVENT_FIELDS, Gold, Record
+from extractor.records import EVENT_FIELDS, Gold, Record
 
 __all__ = [
     "COLUMNS",

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from extractor.cli import cli, main
 from extractor.export import columns, event_rows, write_csv
-from extractor.models import Issue, Record
+from extractor.records import Issue, Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractor.cli import cli, main
-from extractor.models import Issue, Record
+from extractor.records import Issue, Record
 from extractor.review import (
     Comparison,
     build_documents,

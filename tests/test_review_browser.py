@@ -13,7 +13,7 @@ from browser import Opened, launch, open_file
 from click.testing import CliRunner
 
 from extractor.cli import cli
-from extractor.models import Issue, Record
+from extractor.records import Issue, Record
 from extractor.review import write_review
 
 pytestmark = pytest.mark.browser
