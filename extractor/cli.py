@@ -720,6 +720,112 @@ def batch_ingest(
     sys.exit(1 if report.failed else 0)
 
 
+# --- review and export --------------------------------------------------------------------------
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--against",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Another run of the same documents (say a model against the rules): mark each value "
+    "that differs, with both values.",
+)
+@click.option(
+    "--gold",
+    "gold_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Directory of gold files: mark each value that differs from gold, with both values.",
+)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The HTML file to write (overwritten).",
+)
+@click.option(
+    "--base-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where relative sources are found (default: the current directory, then the results file's).",
+)
+@click.option(
+    "--per-page",
+    type=click.IntRange(1),
+    default=2000,
+    show_default=True,
+    help="Documents per HTML file; more are written as parts NAME-2.html, NAME-3.html... "
+    "linked to each other.",
+)
+def review(
+    results: Path,
+    against: Path | None,
+    gold_dir: Path | None,
+    output: Path,
+    base_dir: Path | None,
+    per_page: int,
+) -> None:
+    """Write one self-contained HTML page to review RESULTS: each document's text with every
+    evidence span highlighted by field, its event table, the checker's issues on the values they
+    concern and, with --against or --gold, every value that differs.
+
+    The page opens from disk, offline: no server, nothing loaded from the network. Page text is
+    shown as text and never run. Keys j/k (or down/up) move between documents.
+    """
+    from .review import write_review
+
+    parts = write_review(
+        results, output, against=against, gold_dir=gold_dir, base_dir=base_dir, per_page=per_page
+    )
+    for part in parts:
+        plural = "" if part.documents == 1 else "s"
+        _err(f"wrote {part.path} ({_size(part.size)}, {part.documents} document{plural})")
+    if len(parts) > 1:
+        _err(
+            f"{sum(p.documents for p in parts)} documents in {len(parts)} parts of up to {per_page}"
+        )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1e6 else f"{n / 1e3:.1f} kB"
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("results", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--csv", "fmt", flag_value="csv", help="Write CSV with a header row.")
+@click.option("--jsonl", "fmt", flag_value="jsonl", help="Write one JSON object per line.")
+@click.option("--quotes", is_flag=True, help="Add a <field>_quote column with each value's quote.")
+@click.option(
+    "-o",
+    "--output",
+    default="-",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="The file to write (overwritten); - for standard output.",
+)
+def export(results: Path, fmt: str | None, quotes: bool, output: Path) -> None:
+    """Write one row per event of RESULTS: source, event (index), kind, every field, the page's
+    current_rating, and the number of error and warning issues about the event or the page.
+
+    A record without events has no row. Dates are YYYY-MM-DD, announced is true/false, a
+    missing value is an empty cell (CSV) or null (JSONL).
+    """
+    from .export import write_csv, write_jsonl
+
+    if fmt is None:
+        raise UsageError("say which format: --csv or --jsonl")
+    write = write_csv if fmt == "csv" else write_jsonl
+    records = load_records(results)
+    if str(output) == "-":
+        summary = write(records, sys.stdout, quotes=quotes)
+        sys.stdout.flush()
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        with output.open("w", encoding="utf-8", newline="") as out:
+            summary = write(records, out, quotes=quotes)
+    _err(f"wrote {summary.line()}" + ("" if str(output) == "-" else f" to {output}"))
+
+
 # --- entry point --------------------------------------------------------------------------------
 
 

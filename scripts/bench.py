@@ -7,6 +7,8 @@ rules   documents per second of the rules backend on seed-sized pages, net of st
         process (one core): load + extract + check, from files on disk to JSONL in memory.
 memory  peak resident memory while 20,000 documents stream through the pipeline.
 model   the model path against the local stub server (scripts/bench_model.py), if present.
+review  the review page of 2,000 seed-sized documents: its size, and the time headless chromium
+        takes to open it from disk and show the first document; then how 20,000 are split.
 """
 
 from __future__ import annotations
@@ -77,6 +79,59 @@ def bench_memory(n: int = 20000) -> None:
     )
 
 
+def _time_to_first_document(page_path: Path) -> tuple[float, float]:
+    """Seconds from navigation to the first document shown (wall clock, and the page's own
+    performance.now() when its script finished), in headless Debian chromium."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto("about:blank")
+            t0 = time.perf_counter()
+            page.goto(page_path.as_uri(), wait_until="commit")
+            page.wait_for_selector("body[data-ready] #text .seg", timeout=60_000)
+            wall = time.perf_counter() - t0
+            in_page = page.evaluate("window.__reviewReady") / 1000
+        finally:
+            browser.close()
+    return wall, in_page
+
+
+def bench_review(n: int = 2000, many: int = 20000) -> None:
+    from extractor.review import write_review
+
+    if not Path("/usr/bin/chromium").exists():
+        print("review: /usr/bin/chromium is missing (apt-get install chromium)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = _make_pages(Path(tmp), n)
+        results = Path(tmp) / "results.jsonl"
+        with results.open("w", encoding="utf-8") as out:
+            run_extraction(paths, RulesBackend(), lambda r: out.write(r.to_json() + "\n"))
+        t0 = time.perf_counter()
+        [part] = write_review(results, Path(tmp) / "review.html")
+        written = time.perf_counter() - t0
+        wall, in_page = _time_to_first_document(part.path)
+        print(
+            f"review: {n} documents, {part.size / 1e6:.1f} MB written in {written:.1f} s; "
+            f"first document shown {wall:.2f} s after navigation in headless chromium "
+            f"(script done at {in_page:.2f} s) (goal < 2 s)"
+        )
+        lines = results.read_text(encoding="utf-8")
+        results.write_text(lines * (many // n), encoding="utf-8")
+        t0 = time.perf_counter()
+        parts = write_review(results, Path(tmp) / "big" / "review.html")
+        written = time.perf_counter() - t0
+        sizes = sorted({round(p.size / 1e6, 1) for p in parts})
+        print(
+            f"review: {many} documents written in {written:.1f} s as {len(parts)} parts of "
+            f"{parts[0].documents} documents ({sizes[0]}-{sizes[-1]} MB each)"
+        )
+
+
 def bench_model() -> None:
     script = ROOT / "scripts" / "bench_model.py"
     if script.exists():
@@ -86,9 +141,11 @@ def bench_model() -> None:
 
 
 def main(argv: list[str]) -> None:
-    which = argv or ["rules", "memory", "model"]
+    which = argv or ["rules", "memory", "model", "review"]
+    benches = {"rules": bench_rules, "memory": bench_memory, "model": bench_model}
+    benches["review"] = bench_review
     for name in which:
-        {"rules": bench_rules, "memory": bench_memory, "model": bench_model}[name]()
+        benches[name]()
     print(
         f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
     )

@@ -7,7 +7,7 @@ under ``if TYPE_CHECKING:``. The layers, lowest first:
 2. what a page says: reading/ (values, readers, layout)
 3. loading pages, the backend interface: loading, backends
 4. the checker
-5. the rules backend, the pipeline, evaluation
+5. the rules backend, the pipeline, evaluation, and what is made from results: review, export
 6. the model backend: llm/
 7. the front ends: runlog, cli, the package itself
 """
@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"reading", "reading.values", "reading.readers", "reading.layout"},
     {"loading", "backends"},
     {"checker"},
-    {"rules", "pipeline", "evaluation"},
+    {"rules", "pipeline", "evaluation", "review", "export"},
     {"llm"},  # and every llm.* module
     {"runlog", "cli", "cli_options", "__init__", "__main__"},
 ]
