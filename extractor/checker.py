@@ -15,7 +15,17 @@ objects. For each value it proves, in order:
    publication date from a "published" sentence; an event date not from an "Updated" line
    (``wrong_role``);
 
-and then that the events agree with each other: a review awards no rating
+5. **role, judged again** (ratings only): :mod:`extractor.roles` reads the sentence around the
+   quote on the page, independently of the readers and more strictly, for the rating's time
+   (this event's or an earlier one's: ``rating_time``) and scope (the whole service's or a key
+   question's, core service's, ward's, population group's: ``rating_scope``); a quote that is
+   the page header's rating is ``rating_from_header``; where the words leave it in doubt,
+   ``rating_role_unclear`` (a warning);
+
+and then where the quotes lie: a rating quoted from under another event's headline or from the
+page header (``rating_other_event``), an event that takes two or more values from another
+headline's part of the page (``events_merged``: two events in one), a ``kind`` that disagrees
+with the event's headline (``kind_mismatch``); and that the events agree with each other: a review awards no rating
 (``review_rated``), a previous report was published before its event
 (``published_not_before_event``), no date lies in the future (``date_in_future``), a later
 event's previous rating matches the earlier event's rating (``previous_rating_inconsistent``,
@@ -53,6 +63,14 @@ from extractor.reading.values import (
     parse_number,
 )
 from extractor.records import EVENT_FIELDS, Event, Evidence, Issue, Record
+from extractor.roles import (
+    Role,
+    block_of,
+    event_blocks,
+    headline_kind,
+    is_header_rating,
+    roles_in,
+)
 
 #: Every issue code the checker emits, with its severity.
 CODES: dict[str, str] = {
@@ -75,6 +93,13 @@ CODES: dict[str, str] = {
     "source_unavailable": "error",
     "source_changed": "warning",
     "record_invalid": "error",
+    "rating_time": "error",
+    "rating_scope": "error",
+    "rating_other_event": "error",
+    "rating_from_header": "error",
+    "rating_role_unclear": "warning",
+    "kind_mismatch": "error",
+    "events_merged": "error",
 }
 
 
@@ -305,10 +330,64 @@ def check_event_values(event: Event, text: str | None, index: int) -> list[Issue
             continue
         if text is None:
             continue
-        found = _ground(ev, text) or _FIELD_CHECKS[name](value, ev.quote)
+        found = _ground(ev, text)
+        if found is None and name in ("overall_rating", "previous_rating"):
+            found = _header(ev, text) or _FIELD_CHECKS[name](value, ev.quote)
+            found = found or _judge_role(name, value, ev, text, event.date)
+        elif found is None:
+            found = _FIELD_CHECKS[name](value, ev.quote)
         if found:
             out.append(issue(found[0], found[1], event=index, field=name))
     return out
+
+
+# --- roles: the checker's own, stricter reading of a rating's time and scope ------------------
+
+
+def _judge_role(
+    name: str, value: str, ev: Evidence, text: str, event_date: dt.date | None
+) -> tuple[str, str] | None:
+    """A rating's role judged by :mod:`extractor.roles`, independently of the readers.
+
+    Every mention of the value in the quote is judged in its sentence on the page; the value
+    stands when one mention plays the field's role (or the text is silent on it). An error
+    where every mention is shown in another role, a warning where the best one is unclear.
+    """
+    roles = roles_in(text, ev.start, ev.end, value, event_date=event_date)
+    if not roles:
+        return None
+    verdicts = [_verdict(name, r) for r in roles]
+    if any(v is None for v in verdicts):
+        return None
+    unclear = [v for v in verdicts if v is not None and v[0] == "rating_role_unclear"]
+    return unclear[0] if unclear else verdicts[0]
+
+
+def _header(ev: Evidence, text: str) -> tuple[str, str] | None:
+    if is_header_rating(text, ev.start, ev.end):
+        return "rating_from_header", (
+            "the quote is the page header's current rating, not a rating this event awarded"
+        )
+    return None
+
+
+def _verdict(name: str, role: Role) -> tuple[str, str] | None:
+    why = f" ({role.why})" if role.why else ""
+    if role.scope == "part":
+        return "rating_scope", (
+            f"{role.rating!r} here is the rating of a part (a key question, core service, ward, "
+            f"population group or domain), not of the whole service{why}"
+        )
+    if name == "overall_rating" and role.time == "earlier":
+        return "rating_time", f"{role.rating!r} here is an earlier inspection's rating{why}"
+    if name == "previous_rating" and role.time == "this":
+        return (
+            "rating_time",
+            f"{role.rating!r} here is this event's own rating, not the previous one{why}",
+        )
+    if role.scope == "unclear" or role.time == "unclear":
+        return "rating_role_unclear", f"whose rating {role.rating!r} is here is unclear{why}"
+    return None
 
 
 def check_record(record: Record, text: str | None, *, today: dt.date | None = None) -> list[Issue]:
@@ -347,7 +426,100 @@ def check_record(record: Record, text: str | None, *, today: dt.date | None = No
         out.extend(_check_event_consistency(event, i, today))
         if blocks is not None and text is not None:
             out.extend(_check_scope(event, i, blocks, text))
+    if text is not None:
+        out.extend(_check_places(record.events, text))
     out.extend(_check_between_events(record.events))
+    return out
+
+
+def _home_block(
+    event: Event, blocks: list[Any], text: str, index: int, n_events: int
+) -> int | None:
+    """The block an event belongs to: its headline's (date quote's), else where most of its
+    quotes lie, else (as many events as headlines) its own place in the order."""
+    date = event.evidence.get("date")
+    if date is not None and date.holds_in(text):
+        b = block_of(blocks, date.start, date.end)
+        if b is not None and b >= 0:
+            return b
+    places = [
+        b
+        for name, ev in event.evidence.items()
+        if name not in ("overall_rating", "previous_rating") and ev.holds_in(text)
+        if (b := block_of(blocks, ev.start, ev.end)) is not None and b >= 0
+    ]
+    if places:
+        return max(set(places), key=places.count)
+    if n_events == len(blocks):
+        return index
+    return None
+
+
+def _check_places(events: list[Event], text: str) -> list[Issue]:
+    """Which event's part of the page each rating's quote lies in, whether an event's quotes
+    lie under two headlines, and whether its kind agrees with its headline."""
+    out: list[Issue] = []
+    blocks = event_blocks(text)
+    if not blocks:
+        return out
+    for i, event in enumerate(events):
+        home = _home_block(event, blocks, text, i, len(events))
+        if home is None:
+            continue
+        where = {
+            name: b
+            for name, ev in event.evidence.items()
+            if ev.holds_in(text) and (b := block_of(blocks, ev.start, ev.end)) is not None
+        }
+        for name in ("overall_rating", "previous_rating"):
+            b = where.get(name)
+            if b is None or b == home or getattr(event, name) is None:
+                continue
+            place = (
+                "the page header, before any event"
+                if b < 0
+                else f"another event's part of the page ({_short(blocks[b].headline, 50)!r})"
+            )
+            out.append(
+                issue(
+                    "rating_other_event",
+                    f"the quote lies in {place}, not under this event's headline "
+                    f"({_short(blocks[home].headline, 50)!r})",
+                    event=i,
+                    field=name,
+                )
+            )
+        # Two events in one: another headline's part holds at least two of the event's
+        # values (a lone quote elsewhere is ``outside_event``, a warning).
+        elsewhere = [b for name, b in where.items() if b >= 0 and b != home]
+        others = sorted({b for b in elsewhere if elsewhere.count(b) >= 2})
+        if others:
+            heads = ", ".join(repr(_short(blocks[b].headline, 50)) for b in [home, *others])
+            out.append(
+                issue(
+                    "events_merged",
+                    f"the event's quotes lie under different headlines ({heads}): two events in one",
+                    event=i,
+                )
+            )
+        said = blocks[home].kind
+        date = event.evidence.get("date")
+        if date is not None and (k := headline_kind(date.quote)) is not None:
+            said = k
+        if (
+            said is not None
+            and said != event.kind
+            and not (said == "inspection" and event.kind == "assessment")
+        ):
+            out.append(
+                issue(
+                    "kind_mismatch",
+                    f"the event's headline ({_short(blocks[home].headline, 50)!r}) names "
+                    f"{'an' if said[0] in 'aei' else 'a'} {said}, not {'an' if event.kind[0] in 'aei' else 'a'} {event.kind}",
+                    event=i,
+                    field="kind",
+                )
+            )
     return out
 
 

@@ -272,11 +272,12 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
     """Re-read each record's source and re-run the checker on the record as it stands.
 
     A record edited by hand or produced by another tool is checked the same way. Prints one
-    line per issue; exit status 1 when any issue has severity error.
+    line per issue; exit status 1 when any record has an issue of severity error. The summary
+    line on stderr counts the records with an error, then the issues.
     """
     bases = [base_dir] if base_dir else [Path.cwd(), results.resolve().parent]
     worst = 0
-    n_err = n_warn = n_rec = 0
+    n_err = n_warn = n_rec = n_bad = 0
     with results.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
@@ -287,6 +288,7 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
             n_warn += sum(i.severity == "warning" for i in issues)
             if any(i.severity == "error" for i in issues):
                 worst = 1
+                n_bad += 1
             if as_json and record is not None:
                 click.echo(record.model_copy(update={"issues": issues}).to_json())
             elif not as_json:
@@ -295,7 +297,7 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
                     where = "page" if i.event is None else f"event {i.event}"
                     field = f" {i.field}" if i.field else ""
                     click.echo(f"{source}: {where}{field}: {i.severity} {i.code}: {i.message}")
-    _err(f"checked {n_rec} records: {n_err} errors, {n_warn} warnings")
+    _err(f"checked {n_rec} records: {n_bad} with errors ({n_err} errors, {n_warn} warnings in all)")
     sys.exit(worst)
 
 

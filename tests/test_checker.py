@@ -47,6 +47,13 @@ DOCUMENTED = {
     "source_unavailable": "error",
     "source_changed": "warning",
     "record_invalid": "error",
+    "rating_time": "error",
+    "rating_scope": "error",
+    "rating_other_event": "error",
+    "rating_from_header": "error",
+    "rating_role_unclear": "warning",
+    "kind_mismatch": "error",
+    "events_merged": "error",
 }
 
 TEXT = """Overall: Good
@@ -485,6 +492,148 @@ def test_outside_event() -> None:
     # with no headlines to tell the events' parts apart, there is nothing to say
     single = record(with_evidence(first_event(announced=True), "announced", elsewhere))
     assert check(single) == set()
+
+
+# --- roles: the checker's own judgement, stricter than the readers ----------------------------
+
+#: A page whose rating sentences the readers all accept as overall ratings; only the role
+#: judgement (time, scope, place) tells which of them are this event's.
+ROLE_TEXT = """Overall: Good
+
+Inspection carried out on 18 November 2019
+
+During an inspection of Maternity
+
+We carried out an announced comprehensive inspection at Hill Surgery on 5 April 2016. The overall rating for the practice was good.
+Our rating of this service stayed the same. We rated it as requires improvement because:
+Across the wards, care remains good.
+
+Inspection carried out on 5 April 2016
+
+During a routine inspection
+
+Overall, the practice is rated as good.
+"""
+
+
+def role_event(quote: str, rating: str, **changes: Any) -> Event:
+    values: dict[str, Any] = {
+        "kind": "inspection",
+        "date": D(2019, 11, 18),
+        "overall_rating": rating,
+        "evidence": {
+            "date": at("Inspection carried out on 18 November 2019", ROLE_TEXT),
+            "overall_rating": at(quote, ROLE_TEXT),
+        },
+    }
+    values.update(changes)
+    return Event(**values)
+
+
+def role_check(*events: Event) -> set[tuple[str, str, int | None, str | None]]:
+    r = Record(source="page.txt", backend="hand", events=list(events))
+    return found(check_record(r, ROLE_TEXT, today=TODAY))
+
+
+def test_rating_time_an_earlier_inspections_rating() -> None:
+    # the sentence before dates the rating to 2016, years before this event
+    quote = "The overall rating for the practice was good."
+    assert checker.read_overall_rating(quote) is not None  # the readers accept it
+    assert role_check(role_event(quote, "Good")) == {("rating_time", "error", 0, "overall_rating")}
+
+
+def test_rating_scope_a_core_services_rating() -> None:
+    # "it" is the core service this report is about ("During an inspection of Maternity")
+    quote = "We rated it as requires improvement because:"
+    assert checker.read_overall_rating(quote) is not None
+    assert role_check(role_event(quote, "Requires improvement")) == {
+        ("rating_scope", "error", 0, "overall_rating")
+    }
+
+
+def test_rating_role_unclear_is_a_warning() -> None:
+    quote = "Across the wards, care remains good."
+    assert role_check(role_event(quote, "Good")) == {
+        ("rating_role_unclear", "warning", 0, "overall_rating")
+    }
+
+
+def test_rating_other_event_under_another_headline() -> None:
+    quote = "Overall, the practice is rated as good."
+    assert role_check(role_event(quote, "Good")) == {
+        ("rating_other_event", "error", 0, "overall_rating")
+    }
+    # the same quote, as the earlier event's own rating, is right
+    own = role_event(
+        quote,
+        "Good",
+        date=D(2016, 4, 5),
+        evidence={
+            "date": at("Inspection carried out on 5 April 2016", ROLE_TEXT),
+            "overall_rating": at(quote, ROLE_TEXT),
+        },
+    )
+    assert role_check(own) == set()
+
+
+def test_rating_other_event_from_the_page_header() -> None:
+    # a rating quoted from above the first headline is the page's, not an event's
+    e = first_event(evidence={**first_event().evidence, "overall_rating": at("Overall: Good")})
+    assert ("rating_other_event", "error", 0, "overall_rating") in check(record(e, second_event()))
+
+
+def test_rating_from_header() -> None:
+    e = first_event(evidence={**first_event().evidence, "overall_rating": at("Overall: Good")})
+    assert ("rating_from_header", "error", 0, "overall_rating") in check(record(e, second_event()))
+    # also on a page without headlines
+    text = "Overall: Good\n\nThe service was supporting 35 people.\n"
+    lone = Event(
+        kind="inspection",
+        overall_rating="Good",
+        evidence={"overall_rating": at("Overall: Good", text)},
+    )
+    assert check(record(lone, current_rating=None, current_rating_evidence=None), text) == {
+        ("rating_from_header", "error", 0, "overall_rating")
+    }
+
+
+def test_a_previous_rating_stated_as_this_events_own_is_rating_time() -> None:
+    found_ = checker._verdict(
+        "previous_rating", checker.Role("Good", "this", "whole", "'at this inspection'")
+    )
+    assert found_ is not None and (found_[0], CODES[found_[0]]) == ("rating_time", "error")
+
+
+def test_kind_mismatch() -> None:
+    # a review by its headline, given as an inspection (and the other way round)
+    text = TEXT.replace(
+        "Inspection carried out on 31 October 2018", "Review carried out on 31 October 2018"
+    )
+    e1 = second_event(
+        evidence={
+            k: at(v.quote.replace("Inspection", "Review"), text)
+            for k, v in second_event().evidence.items()
+        }
+    )
+    assert check(record(first_event(), e1), text) == {("kind_mismatch", "error", 1, "kind")}
+    assert check(record(first_event(), second_event(kind="review"))) == {
+        ("kind_mismatch", "error", 1, "kind")
+    }
+
+
+def test_events_merged() -> None:
+    # event 0 takes two of event 1's values: two events in one
+    ev = {
+        **first_event().evidence,
+        "people_using_service": at("The service was supporting 35 people."),
+        "announced": at("The inspection was announced 24 hours earlier as the service is small."),
+    }
+    r = record(first_event(people_using_service=35, announced=True, evidence=ev), second_event())
+    assert check(r) == {
+        ("events_merged", "error", 0, None),
+        ("outside_event", "warning", 0, "people_using_service"),
+        ("outside_event", "warning", 0, "announced"),
+    }
 
 
 # --- the source --------------------------------------------------------------------------------

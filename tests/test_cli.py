@@ -263,3 +263,39 @@ def test_python_dash_m_works() -> None:
         check=False,
     )
     assert proc.returncode == 0 and "cqc-extract" in proc.stdout
+
+
+def test_check_exits_1_and_counts_the_records_with_errors_as_a_process(tmp_path: Path) -> None:
+    """``check`` run as a user runs it: exit 1 when any record has an error-severity issue
+    (a rating quoted from another event's part of the page, say), and a summary line that
+    counts the records with errors."""
+    seed = SEEDS / "000_5a6e1a8d91a200b5.txt"
+    out = tmp_path / "r.jsonl"
+
+    def check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "extractor", "check", str(out)],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+
+    run("extract", str(SEEDS), "-o", str(out))
+    done = check()
+    assert done.returncode == 0, done.stderr
+    assert "checked 2 records: 0 with errors" in done.stderr
+    lines = out.read_text().splitlines()
+    k = next(k for k, line in enumerate(lines) if seed.name in line)
+    data = json.loads(lines[k])
+    # event 0 (a later inspection) given event 1's rating sentence, quoted verbatim
+    data["events"][0]["overall_rating"] = data["events"][1]["overall_rating"]
+    data["events"][0]["evidence"]["overall_rating"] = data["events"][1]["evidence"][
+        "overall_rating"
+    ]
+    lines[k] = json.dumps(data)
+    out.write_text("\n".join(lines) + "\n")
+    done = check()
+    assert done.returncode == 1
+    assert "event 0 overall_rating: error rating_other_event" in done.stdout
+    assert "checked 2 records: 1 with errors" in done.stderr

@@ -25,7 +25,7 @@ LAYERS: list[set[str]] = [
     {"records", "version", "document", "errors"},
     {"reading", "reading.values", "reading.readers", "reading.layout"},
     {"loading", "backends"},
-    {"checker"},
+    {"checker", "roles"},
     {"rules", "pipeline", "evaluation", "review", "export"},
     {"llm"},  # and every llm.* module
     {"runlog", "cli", "cli_options", "__init__", "__main__"},
