@@ -151,6 +151,22 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 _DIGIT = re.compile(r"\d")
+#: A bullet about one part of a hospital's or trust's services: "• We inspected Critical care
+#: in March 2019 ...", "- We also inspected the maternity service ...".
+_PART_BULLET = re.compile(
+    r"[ \t]*[•\-*–][ \t]*We\s+(?:also\s+)?(?:re-?)?inspected\s+(?!(?:this|the)\s+(?:location|"
+    r"hospital|trust|practice|provider|home|service|whole)\b)[^.\n]{3,200}?[.:]",
+)
+#: A headline's "During an inspection of Acute wards for adults of working age": the event is a
+#: core service's, whose ratings are not the location's.
+_PART_EVENT = re.compile(
+    r"^[ \t]*During\s+an?\s+(?:[\w-]+\s+)?(?:inspection|assessment)\s+of\s+(?!(?:the|this|our|a)\s+"
+    r"(?:service|practice|location|provider|home|hospital|trust|agency)\b|part\b)(?-i:[A-Z])",
+    re.M | re.I,
+)
+#: "... has retained this rating": an unnamed rating kept from the sentence before.
+_KEPT_RATING = re.compile(r"\b(?:retained|kept|maintained|retains|keeps)\s+(?:this|that|its|the\s+same)\s+rating\b", re.I)
+GATE_KEPT = ("retain", "kept", "keeps", "maintain")
 _WHEN_RATED = re.compile(
     r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"
     r"(?:\w+\s+)?(?:rated|found|identified)\b|\bwhen\s+we\s+(?:rated|found|identified)\b",
@@ -180,6 +196,15 @@ class _Block:
             return True
         s, e = self.sentences[i - 1]
         return bool(_PREV_LEAD.search(self.text, s, min(e, s + 60)))
+
+    def in_part(self, i: int) -> bool:
+        """Sentence ``i`` is in a bullet about one part of the whole ("• We inspected Surgery
+        in May 2019. Our rating of the service went down. We rated it as ..."), after its
+        first sentence."""
+        s, _ = self.sentences[i]
+        line = self.text.rfind("\n", self.start, s) + 1
+        m = _PART_BULLET.match(self.text, max(line, self.start))
+        return m is not None and m.end() <= s
 
     def gated(self, words: tuple[str, ...]) -> list[int]:
         """The sentences holding any of ``words`` (a cheap test, so that the readers run on
@@ -280,13 +305,19 @@ def _first(
     *,
     skip_earlier: bool = False,
     pairs: bool = False,
+    pair_words: re.Pattern[str] | None = None,
     headings: bool = False,
+    parts: bool = False,
 ) -> tuple[T, Evidence] | None:
     """The first sentence of the block that states a value; with ``pairs``, a sentence read
     together with the one before it also counts ("Our rating of this service stayed the
-    same. We rated it as inadequate"). Sentences that fail the cheap ``gate`` are passed over."""
+    same. We rated it as inadequate"), and with ``pair_words`` a sentence holding them ("The
+    service has retained this rating"). Sentences that fail the cheap ``gate`` are passed over;
+    with ``parts``, so are those in a bullet about one part of the whole (a core service)."""
     for i in block.gated(gate):
         if skip_earlier and i in block.earlier:
+            continue
+        if parts and block.in_part(i):
             continue
         passage, s, e, after_earlier = block.passage(i)
         value = reader(passage, after_earlier)
@@ -294,7 +325,8 @@ def _first(
             if after_earlier and reader(passage, False) != value:
                 s = block.sentences[i - 1][0]  # the quote carries the sentence it leans on
             return value, Evidence.at(block.text, s, e)
-        if (pairs or (headings and _is_heading(block, i - 1))) and i > 0:
+        paired = pairs or (pair_words is not None and pair_words.search(passage) is not None)
+        if (paired or (headings and _is_heading(block, i - 1))) and i > 0:
             s = block.sentences[i - 1][0]
             value = reader(block.text[s:e], False)
             if value is not None:
@@ -323,6 +355,23 @@ def _overall(p: str, after_earlier: bool) -> str | None:
 def _previous(p: str, after_earlier: bool) -> str | None:
     r = read_previous_rating(p, previous_context=after_earlier)
     return r[0] if r else None
+
+
+def _previous_direct(p: str, after_earlier: bool) -> str | None:
+    r = read_previous_rating(p, previous_context=after_earlier, direct=True)
+    return r[0] if r else None
+
+
+def _previous_in_block(block: _Block) -> tuple[str, Evidence] | None:
+    """The first previous rating the block states; where a form tied to this event ("The last
+    rating for this service was ...", "remains ...") names another rating than an earlier
+    inspection's narrated one, the tied form."""
+    gate = GATE_RATING + GATE_KEPT
+    first = _first(block, _previous, gate, pairs=True, parts=True)
+    if first is None:
+        return None
+    direct = _first(block, _previous_direct, gate, pairs=True, parts=True)
+    return direct if direct is not None and direct[0] != first[0] else first
 
 
 def _people(p: str, _: bool) -> int | None:
@@ -365,9 +414,20 @@ def _event_from_block(block: _Block, start: EventStart) -> Event:
     finders: list[tuple[str, Callable[[_Block], tuple[Any, Evidence] | None]]] = [
         (
             "overall_rating",
-            lambda b: _first(b, _overall, GATE_RATING, skip_earlier=True, headings=True),
+            lambda b: _first(
+                b,
+                _overall,
+                GATE_RATING + GATE_KEPT,
+                skip_earlier=True,
+                headings=True,
+                pair_words=_KEPT_RATING,
+                parts=True,
+            ),
         ),
-        ("previous_rating", lambda b: _first(b, _previous, GATE_RATING, pairs=True)),
+        (
+            "previous_rating",
+            _previous_in_block,
+        ),
         ("people_using_service", lambda b: _first(b, _people, GATE_PEOPLE, skip_earlier=True)),
         ("announced", _announced_in_block),
     ]
@@ -381,7 +441,9 @@ def _event_from_block(block: _Block, start: EventStart) -> Event:
         if pub:
             values["previous_rating_published"] = pub[0]
             evidence["previous_rating_published"] = quote
-    if values["kind"] == "review":  # a desk review awards no rating
+    head = block.text[block.start : min(block.end, block.start + 400)]
+    if values["kind"] == "review" or _PART_EVENT.search(head):
+        # a desk review awards no rating; a core service's ratings are not the location's
         for name in ("overall_rating", "previous_rating", "previous_rating_published"):
             values.pop(name, None)
             evidence.pop(name, None)

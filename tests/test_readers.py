@@ -116,6 +116,80 @@ def test_overall_rating_after_a_sentence_about_an_earlier_inspection() -> None:
     assert got is not None and got[0] == INAD
 
 
+#: A rating kept from before: this event's overall rating and the previous one at once.
+SAME_AS_BEFORE = [
+    ("Overall, the surgery is still rated as requires improvement.", RI),
+    ("We found the agency had kept up its standards and it continues to be rated as good.", GOOD),
+    ("The clinic remains rated as outstanding overall.", OUT),
+    ("Our rating of services stayed the same. We rated them as inadequate because:", INAD),
+    ("Our rating of the trust stayed the same. We rated it as good because:", GOOD),
+    (
+        "We did not re-rate the location at this visit. The previous rating of Good remains in place.",
+        GOOD,
+    ),
+    (
+        "We last visited the unit in 2016 and rated it good overall. We found this rating had not "
+        "changed and we rated it good overall because:",
+        GOOD,
+    ),
+    (
+        "At our previous inspection the home received a rating of requires improvement. Following "
+        "this inspection the home has retained this rating.",
+        RI,
+    ),
+]
+
+
+@pytest.mark.parametrize(("passage", "rating"), SAME_AS_BEFORE, ids=_ids(SAME_AS_BEFORE))
+def test_a_rating_kept_from_before_is_both_overall_and_previous(passage: str, rating: str) -> None:
+    overall, previous = read_overall_rating(passage), read_previous_rating(passage)
+    assert overall is not None and previous is not None
+    assert overall[0] == previous[0] == rating
+    # a form tied to this event: read also where only such forms are wanted
+    direct = read_previous_rating(passage, direct=True)
+    assert direct is not None and direct[0] == rating
+
+
+@pytest.mark.parametrize(
+    ("passage", "rating"),
+    [
+        ("We have revised the overall rating for the surgery, which is now requires improvement.", RI),
+        ("Overall the clinic is now rated as outstanding in all areas.", OUT),
+        ("Overall, the home is rated good in every key question.", GOOD),
+    ],
+)
+def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
+    got = read_overall_rating(passage)
+    assert got is not None and got[0] == rating
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        # a part's rating, not the whole's (key question, core services counted)
+        "The practice is still rated as inadequate for providing responsive services.",
+        "This meant that overall three services were rated as good and two as inadequate.",
+        "We rated four of the trust's core services as good; two were rated as requires improvement.",
+        "Two of the population groups were rated as outstanding.",
+        "The home was rated good in all but one key question.",
+    ],
+)
+def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
+    assert read_overall_rating(passage) is None
+    assert read_previous_rating(passage, previous_context=True) is None
+
+
+def test_direct_previous_forms_only() -> None:
+    """A narrated earlier rating is a previous rating, but not one tied to this event."""
+    narrated = "At our last inspection in March 2017 the surgery was rated requires improvement overall."
+    got = read_previous_rating(narrated)
+    assert got is not None and got[0] == RI
+    assert read_previous_rating(narrated, direct=True) is None
+    tied = "(Previous rating May 2016 – Overall Requires improvement; Safe was rated Inadequate)"
+    got = read_previous_rating(tied, direct=True)
+    assert got is not None and got[0] == RI
+
+
 # --- previous rating -------------------------------------------------------------------------
 
 PREVIOUS = [

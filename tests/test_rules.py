@@ -478,6 +478,80 @@ This inspection took place on 1 and 2 May 2017 and was unannounced. The home was
         ],
         current_rating=RI,
     ),
+    # --- role: scope (a part's rating is not the whole's) and time (a kept rating) ------------
+    Case(
+        "core-service-event-rates-the-core-service",
+        """Overall: Good read more about inspection ratings
+
+3, 4 & 9 March 2021
+
+During an inspection of Wards for older people with mental health problems
+
+We carried out this unannounced focused inspection of two wards because of concerns raised by relatives.
+
+Our rating of this service went down. We rated it as inadequate because:
+
+- Staff did not always record observations.
+""",
+        [E(date="2021-03-03", announced=False)],
+        current_rating=GOOD,
+    ),
+    Case(
+        "hospital-whole-before-its-core-service-bullets",
+        """Overall: Requires improvement read more about inspection ratings
+
+14 May 2019
+
+During an inspection looking at part of the service
+
+Our rating of services went down. We rated them as requires improvement because:
+
+  • We inspected Maternity in April 2019 because of concerns. Our rating of the service went up. We rated it as good because staff were caring.
+  • We inspected Outpatients in April 2019. Our rating of the service stayed the same. We rated it as outstanding because patients were seen promptly.
+""",
+        [E(date="2019-05-14", overall_rating=RI)],
+        current_rating=RI,
+    ),
+    Case(
+        "bullet-core-service-only",
+        """6 June 2018
+
+During an inspection looking at part of the service
+
+  • We inspected Surgery in June 2018 to check on improvements. Our rating of the service stayed the same. We rated it as requires improvement because theatre lists overran.
+""",
+        [E(date="2018-06-06")],
+    ),
+    Case(
+        "letter-history-then-still-rated",
+        """12 October 2018
+
+During a routine inspection
+
+We carried out an announced comprehensive inspection at Brook Lane Surgery on 2 March 2016. The practice was rated good overall.
+
+We returned on 1 August 2017 for a further comprehensive inspection. The overall rating for the practice was requires improvement.
+
+This inspection was an announced comprehensive inspection on 12 October 2018. Overall the practice is still rated as requires improvement.
+""",
+        [E(date="2018-10-12", overall_rating=RI, previous_rating=RI, announced=True)],
+    ),
+    Case(
+        "retained-the-rating-named-before",
+        """We carried out an unannounced inspection of the agency on 8 and 9 January 2019. At the time of the inspection 31 people were receiving personal care.
+
+At our last inspection the agency received a rating of outstanding. At this inspection the agency has retained this rating.
+""",
+        [
+            E(
+                date="2019-01-08",
+                overall_rating=OUT,
+                previous_rating=OUT,
+                people_using_service=31,
+                announced=False,
+            )
+        ],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

@@ -42,8 +42,17 @@ _NOT_OVERALL_BEFORE = re.compile(
     rf"(?:\b{_KQ}\s*(?:\?|:)?\s*[–\-:]?\s*$|\bkey questions?\b[^.]*$|\bcore service[^.]*$|"
     rf"\b(?:providing|provides|provide)\s+an?\s*$|\bstar\b[^.]*$|\bquality rating[^.]*$|"
     rf"\bnot\s+(?:rated|yet\s+rated)\b[^.]*$|\brating\s+(?:of|for)\s+(?:the\s+)?{_KQ}\b[^.]*$|"
-    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
+    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
+    rf"\b(?:{NUMBER_PATTERN}|both|several|some|most|other|remaining)\s+(?:of\s+(?:the|its|our)\s+)?"
+    rf"(?:[\w’'-]+\s+){{0,2}}?(?:services|wards|population\s+groups|locations|hospitals|domains)\s+"
+    rf"(?:were|are|have\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
+    rf"\b(?:{NUMBER_PATTERN}|both|others?|the\s+rest)\s+(?:were|are)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
     re.IGNORECASE,
+)
+#: "Overall the practice is now rated as good in all areas": every part and so the whole.
+_ALL_AREAS = re.compile(
+    r"^\s+in\s+(?:all|every)\s+(?:areas?|(?:five\s+|of\s+the\s+)?(?:key\s+questions?|domains?))\b",
+    re.I,
 )
 _PREV_CUE = re.compile(
     r"\b(?:last|previous|prior|earlier|initial|preceding)\b(?:\s+[\w-]+){0,3}?\s+"
@@ -82,7 +91,7 @@ _OVERALL_PATTERNS = [
     ),
     re.compile(rf"\boverall,?\s+we\s+(?:have\s+)?rated\s+[\w' &-]{{1,60}}?\s+as\s+{_R}", re.I),
     re.compile(
-        rf"\bwe\s+(?:have\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}",
+        rf"\bwe\s+(?:have\s+)?rated\s+(?:it\s+them|it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}",
         re.I,
     ),
     re.compile(
@@ -104,6 +113,8 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\bhas\s+not\s+changed\s+from\s+{_R}", re.I),
+    # "We have revised the overall rating for the practice, which is now good."
+    re.compile(rf"\boverall\s+rating\b[^.]{{0,60}}?,?\s+which\s+is\s+now\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
     re.compile(rf"\bcontinued?s?\s+to\s+support\s+the\s+(?:overall\s+)?rating\s+of\s+{_R}", re.I),
     re.compile(
         rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
@@ -113,17 +124,56 @@ _OVERALL_PATTERNS = [
     re.compile(rf"\b{_R}\s+overall\b", re.I),
 ]
 _STAYED_SAME = re.compile(
-    rf"\brating\s+of\s+(?:this|the)\s+{_SUBJ}\s+(?:stayed|remained)\s+the\s+same\b[^.]*?\.?\s*"
-    rf"we\s+rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
+    rf"\brating\s+of\s+(?:(?:this|the)\s+{_SUBJ}|(?:the\s+)?services)\s+(?:stayed|remained)\s+the\s+"
+    rf"same\b[^.]*?\.?\s*we\s+rated\s+(?:it\s+them|them|it|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
     re.I | re.S,
 )
+#: The rating this event kept from the one before: both the overall and the previous rating
+#: ("Our rating of services stayed the same. We rated them as good", "The practice is still
+#: rated as inadequate", "continues to be rated as good", "The service remains rated as good
+#: overall", "The previous rating of Outstanding remains", "We found this rating had not changed
+#: and we rated it outstanding overall", "received a rating of good ... has retained this
+#: rating"). Read before the time cues: such a sentence speaks of the earlier rating and of this
+#: event's at once.
+_SAME_AS_BEFORE = [
+    _STAYED_SAME,
+    re.compile(
+        rf"\b(?:(?:is|was|are|remains)\s+still|(?:continues|continue)\s+to\s+be|remains|remain)\s+"
+        rf"rated\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:previous|last|existing|current)\s+(?:overall\s+)?rating\s+of\s+{_R}\s+"
+        rf"(?:remains|still\s+stands|stands|continues|is\s+unchanged)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:this|the|that|its|our)\s+(?:overall\s+)?rating\s+(?:had|has)\s+not\s+changed\s+"
+        rf"and\s+we\s+(?:have\s+)?rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:previous|last|earlier)\s+(?:[\w-]+\s+){{0,3}}?(?:inspection|rating)\b[^.]{{0,80}}?"
+        rf"\brating\s+of\s+{_R}[^.]{{0,30}}\.\s*[^.]{{0,80}}?\b(?:retained|kept|maintained|keeps|"
+        rf"retains)\s+(?:this|that|its|the\s+same)\s+rating\b",
+        re.I,
+    ),
+]
 _PREVIOUS_PATTERNS = [
     re.compile(
         rf"\brating\s+at\s+(?:the\s+|our\s+)?(?:last|previous)\s+inspection\s*[:\-–]\s*{_R}", re.I
     ),
     re.compile(rf"\b(?:last|previous)\s+rating\b[^.()]{{0,60}}?\b(?:was|is|of)\s+{_R}", re.I),
-    re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
+    re.compile(
+        rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*(?:overall\s*[–\-:]?\s*)?"
+        rf"{_R}\s*[);,]",
+        re.I,
+    ),
     re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
+    re.compile(
+        rf"\b(?:received|given|awarded|gave\s+it|had)\s+(?:a|an|the)\s+(?:overall\s+)?rating\s+of\s+{_R}",
+        re.I,
+    ),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
     re.compile(
@@ -149,9 +199,21 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     after = passage[m.end(group) : m.end(group) + 40]
     if _NOT_OVERALL_BEFORE.search(before):
         return None
-    if _NOT_OVERALL_AFTER.match(after) and not re.match(r"^['’\"”]?\s+overall", after, re.I):
+    if (
+        _NOT_OVERALL_AFTER.match(after)
+        and not re.match(r"^['’\"”]?\s+overall", after, re.I)
+        and not (_ALL_AREAS.match(after) and m.group(0)[:8].lower().startswith("overall"))
+    ):
         return None
     return rating
+
+
+def _same_as_before(passage: str) -> tuple[str, int, int] | None:
+    for pattern in _SAME_AS_BEFORE:
+        for m in pattern.finditer(passage):
+            if r := _rating_ok(passage, m):
+                return r, m.start("r"), m.end("r")
+    return None
 
 
 def is_previous_context(passage: str, upto: int | None = None) -> bool:
@@ -168,9 +230,8 @@ def read_overall_rating(
     (letter-style reports: "We carried out ... on 25 February 2016. The overall rating for the
     practice was good."); then only "changed from X to Y" and "stayed the same" forms count.
     """
-    m = _STAYED_SAME.search(passage)
-    if m and (r := _rating_ok(passage, m)):
-        return r, m.start("r"), m.end("r")
+    if (same := _same_as_before(passage)) is not None:
+        return same
     for i, pattern in enumerate(_OVERALL_PATTERNS):
         for m in pattern.finditer(passage):
             group = "r2" if i == 0 else "r"
@@ -182,17 +243,25 @@ def read_overall_rating(
     return None
 
 
+#: The previous-rating forms that tie the rating to this event ("The last rating for this
+#: service was good", "(Previous rating June 2019 - Good)", "has changed from X to Y", "remains
+#: good"), as against an earlier inspection's narrated rating.
+_DIRECT_PREVIOUS = 3
+
+
 def read_previous_rating(
-    passage: str, *, previous_context: bool = False
+    passage: str, *, previous_context: bool = False, direct: bool = False
 ) -> tuple[str, int, int] | None:
-    """The rating from before this event that the passage states (rating, start, end)."""
+    """The rating from before this event that the passage states (rating, start, end).
+
+    With ``direct``, only the forms that tie that rating to this event are read, not an
+    earlier inspection's narrated rating ("At our inspection in May 2016 we rated it good")."""
     m = _OVERALL_PATTERNS[0].search(passage)
     if m and (r := _rating_ok(passage, m, "r1")):
         return r, m.start("r1"), m.end("r1")
-    m = _STAYED_SAME.search(passage)
-    if m and (r := _rating_ok(passage, m)):
-        return r, m.start("r"), m.end("r")
-    for i, pattern in enumerate(_PREVIOUS_PATTERNS):
+    if (same := _same_as_before(passage)) is not None:
+        return same
+    for i, pattern in enumerate(_PREVIOUS_PATTERNS[:_DIRECT_PREVIOUS] if direct else _PREVIOUS_PATTERNS):
         for m in pattern.finditer(passage):
             if i >= 2 and not (previous_context or is_previous_context(passage, m.start("r"))):
                 continue
