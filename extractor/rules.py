@@ -165,7 +165,9 @@ _PART_EVENT = re.compile(
     re.M | re.I,
 )
 #: "... has retained this rating": an unnamed rating kept from the sentence before.
-_KEPT_RATING = re.compile(r"\b(?:retained|kept|maintained|retains|keeps)\s+(?:this|that|its|the\s+same)\s+rating\b", re.I)
+_KEPT_RATING = re.compile(
+    r"\b(?:retained|kept|maintained|retains|keeps)\s+(?:this|that|its|the\s+same)\s+rating\b", re.I
+)
 GATE_KEPT = ("retain", "kept", "keeps", "maintain")
 _WHEN_RATED = re.compile(
     r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"

@@ -153,7 +153,10 @@ def test_a_rating_kept_from_before_is_both_overall_and_previous(passage: str, ra
 @pytest.mark.parametrize(
     ("passage", "rating"),
     [
-        ("We have revised the overall rating for the surgery, which is now requires improvement.", RI),
+        (
+            "We have revised the overall rating for the surgery, which is now requires improvement.",
+            RI,
+        ),
         ("Overall the clinic is now rated as outstanding in all areas.", OUT),
         ("Overall, the home is rated good in every key question.", GOOD),
     ],
@@ -181,7 +184,9 @@ def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
 
 def test_direct_previous_forms_only() -> None:
     """A narrated earlier rating is a previous rating, but not one tied to this event."""
-    narrated = "At our last inspection in March 2017 the surgery was rated requires improvement overall."
+    narrated = (
+        "At our last inspection in March 2017 the surgery was rated requires improvement overall."
+    )
     got = read_previous_rating(narrated)
     assert got is not None and got[0] == RI
     assert read_previous_rating(narrated, direct=True) is None

@@ -114,7 +114,10 @@ _OVERALL_PATTERNS = [
     ),
     re.compile(rf"\bhas\s+not\s+changed\s+from\s+{_R}", re.I),
     # "We have revised the overall rating for the practice, which is now good."
-    re.compile(rf"\boverall\s+rating\b[^.]{{0,60}}?,?\s+which\s+is\s+now\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
+    re.compile(
+        rf"\boverall\s+rating\b[^.]{{0,60}}?,?\s+which\s+is\s+now\s+(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\bcontinued?s?\s+to\s+support\s+the\s+(?:overall\s+)?rating\s+of\s+{_R}", re.I),
     re.compile(
         rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
@@ -261,7 +264,9 @@ def read_previous_rating(
         return r, m.start("r1"), m.end("r1")
     if (same := _same_as_before(passage)) is not None:
         return same
-    for i, pattern in enumerate(_PREVIOUS_PATTERNS[:_DIRECT_PREVIOUS] if direct else _PREVIOUS_PATTERNS):
+    for i, pattern in enumerate(
+        _PREVIOUS_PATTERNS[:_DIRECT_PREVIOUS] if direct else _PREVIOUS_PATTERNS
+    ):
         for m in pattern.finditer(passage):
             if i >= 2 and not (previous_context or is_previous_context(passage, m.start("r"))):
                 continue
