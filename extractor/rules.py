@@ -114,7 +114,27 @@ _ACTIVITY = re.compile(
     r"we\s+(?:carried\s+out|made|undertook|conducted)\s+(?:[\w-]+\s+)?(?:site\s+)?visits?\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
     r"this\s+inspection\s+was\s+carried\s+out|inspection\s+was\s+carried\s+out|"
     r"(?:last\s+)?inspection\s+dates?\s*:|(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
-    r"date\s*:|inspection\s+on\b)",
+    r"date\s*:|inspection\s+on\b|"
+    # "an announced inspection visit between the 16 and 18 September 2014"
+    r"(?:inspection|assessment|visit)s?\s+(?:visits?\s+)?(?:between|from)\s+(?:the\s+)?\d|"
+    # a desk-based review's own activity: "We carried out a review of this service on 5 May 2016"
+    r"\bcarried\s+out\s+an?\s+(?:[\w-]+\s+){0,2}?review\s+of\s+(?:this|the)\s+(?:service|practice|"
+    r"location|provider|surgery|clinic)\b|\b(?:this|the)\s+review\s+(?:on|was\s+carried\s+out)\b)",
+    re.I,
+)
+#: A date label inside a run-on line ("... Tel: Website: Date of inspection visit: 5-6 and 14
+#: December 2013 Date of publication: ..."): the date must follow it at once, else it is garbled.
+_LABEL_IN_LINE = re.compile(
+    r"\bdates?\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visits?)?\s*:\s*", re.I
+)
+#: The date of an inspection that this one followed: "Following the inspection on 11 January
+#: 2017", "after our comprehensive inspection on 1 September 2015".
+_WEEKDAY = re.compile(
+    r"\s*(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s*", re.I
+)
+_AFTER_AN_INSPECTION = re.compile(
+    r"\b(?:following|after|since)\s+(?:(?:the|our|that|an?|its)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:inspection|visit|assessment)\s+(?:on|in|of|dated)\s*$",
     re.I,
 )
 _THIS_ONE = re.compile(
@@ -125,7 +145,7 @@ _THIS_ONE = re.compile(
 )
 _BACK_REFERENCE = re.compile(
     r"^\s*(?:The\s+overall\s+rating\s+for\s+the\s+\w+\s+was\b|A\s+breach\b|(?:However,?\s+)?a\s+breach"
-    r"|After\s+(?:the|that|this)\b|Following\s+(?:the|that|this)\s+inspection\b|The\s+full\s+"
+    r"|After\s+(?:the|that|this)\b|Following\s+(?:the|that)\s+inspection\b|The\s+full\s+"
     r"(?:comprehensive\s+)?reports?\s+on\b|At\s+that\s+inspection\b)",
     re.I,
 )
@@ -247,7 +267,21 @@ def _dated_activity(text: str, sents: list[tuple[int, int]]) -> list[_Dated]:
             continue
         sentence = text[s:e]
         m = _ACTIVITY.search(sentence)
-        d = read_event_date(sentence) if m else None
+        label = _LABEL_IN_LINE.search(sentence) if m else None
+        if label and not DATE_LABEL.match(sentence):
+            # the label's own date, which must stand right after it
+            rest = sentence[label.end() :]
+            got = read_event_date(rest)
+            if got is None or (rest[: got[1]].strip() and not _WEEKDAY.fullmatch(rest[: got[1]])):
+                continue
+            m = label
+            d: tuple[dt.date, int, int] | None = (
+                got[0],
+                got[1] + label.end(),
+                got[2] + label.end(),
+            )
+        else:
+            d = read_event_date(sentence) if m else None
         if m and d:
             out.append((i, m, d))
     return out
@@ -288,10 +322,13 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
             continue
         s, e = block.sentences[i]
         sentence = block.text[s:e]
-        label = bool(DATE_LABEL.match(sentence))
+        label = bool(DATE_LABEL.match(sentence) or m.re is _LABEL_IN_LINE)
         if d[1] < m.start() - 60 or (is_previous_context(sentence, d[1]) and not label):
             continue
-        score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
+        if _AFTER_AN_INSPECTION.search(sentence, max(0, d[1] - 80), d[1]):
+            score = 0  # the date of the inspection this one followed: only if nothing else
+        else:
+            score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
         if best is None or score > best[0]:
             best = (score, i, d[0], Evidence.at(block.text, s, e))
     return (best[2], best[3]) if best else None

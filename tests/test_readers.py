@@ -321,6 +321,18 @@ EVENT_DATE = [
     ("Date of inspection visit: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
     ("Date: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
     ("Date of inspection: 26/02/2025", dt.date(2025, 2, 26), "26/02/2025"),
+    # days listed before a month whose year comes with a later date
+    (
+        "Our visits were between 3 and 6 March and a further visit on 2 April 2020.",
+        dt.date(2020, 3, 3),
+        None,
+    ),
+    ("We inspected on 20, 21 & 27 May and on 3 June 2019.", dt.date(2019, 5, 20), None),
+    (
+        "The team visited from the 9 to 11 November, then on 30 November 2017.",
+        dt.date(2017, 11, 9),
+        None,
+    ),
 ]
 
 NOT_EVENT_DATE = [

@@ -552,6 +552,59 @@ At our last inspection the agency received a rating of outstanding. At this insp
             )
         ],
     ),
+    # --- dates: headlines with weekdays or several dates, run-on report covers ------------------
+    Case(
+        "weekday-range-headline",
+        """Thursday 12 - Friday 13 October 2023
+
+During a routine inspection
+
+Our rating of this location went down. We rated it as requires improvement because:
+""",
+        [E(date="2023-10-12", overall_rating=RI)],
+    ),
+    Case(
+        "numeric-dates-headline",
+        """14/3/2022, 02/05/2022
+
+During a routine inspection
+
+We rated the clinic as good overall.
+""",
+        [E(date="2022-03-14", overall_rating=GOOD)],
+    ),
+    Case(
+        "run-on-cover-label",
+        """1 Northfield Community Trust Quality Report Tel: Website: Date of publication: 03/03/2016 Date of inspection visit: 9-11 and 20 November 2015 This report describes our judgement of the quality of care at this trust. Ratings Overall rating for this trust Good Are services at this trust safe? Good
+""",
+        [E(date="2015-11-09", overall_rating=GOOD)],
+    ),
+    Case(
+        "run-on-cover-label-garbled",
+        """1 Eastgate Hospital Quality Report Tel: Website: Date of inspection visit: and 14 June 2015 Date of publication: 01/10/2015 This report describes our judgement of the quality of care at this hospital. We inspected the hospital as part of our comprehensive programme.
+""",
+        [E()],
+    ),
+    Case(
+        "summary-page-after-an-earlier-inspection",
+        """Inspection Summary
+
+This practice is rated as Good overall. (Previous inspection 4 May 2016 – Requires improvement)
+
+We carried out an announced comprehensive inspection of Elm Row Surgery on 4 May 2016.
+
+Following the inspection on 4 May 2016 the provider sent us an action plan. We then carried out an announced comprehensive inspection on 19 June 2018 to confirm the practice had made improvements.
+""",
+        [E(date="2018-06-19", overall_rating=GOOD, previous_rating=RI, announced=True)],
+    ),
+    Case(
+        "letter-visit-between",
+        """Letter from the Chief Inspector of Hospitals
+
+The Care Quality Commission carried out a comprehensive inspection which included an inspection visit between the 2 and 4 February 2016. Overall, we rated this hospital as good.
+""",
+        [E(date="2016-02-02", overall_rating=GOOD)],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -109,7 +110,12 @@ DURING_RE = re.compile(
     re.I | re.M,
 )
 _HEADLINE_WORDS = ("inspection", "review", "assessment", "focused", "responsive")
-BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
+BARE_DATE_LINE_RE = re.compile(
+    r"^[ \t]*(?P<date>(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
+    r"[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$",
+    re.M | re.I,
+)
+_WEEKDAY_START = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -132,12 +138,19 @@ def kind_of(words: str) -> Kind:
 
 
 def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
-    """A line that is nothing but a date (or list or range of dates)."""
+    """A line that is nothing but a date (or list or range of dates; or several dates, one
+    after another: "6/9/2022, 30/01/2023"), with its first day."""
     dates = list(iter_dates(text, start, end))
-    if len(dates) != 1:
+    if not dates:
         return None
     d = dates[0]
-    if text[start : d.start].strip() or text[d.end : end].strip(" \t.,"):
+    lead = text[start : d.start].strip()
+    if lead and not lead.lower().startswith(_WEEKDAY_START):
+        return None
+    for before, after in itertools.pairwise(dates):  # only separators between the dates
+        if text[before.end : after.start].strip(" \t,;&").lower() not in ("", "and", "to"):
+            return None
+    if text[dates[-1].end : end].strip(" \t.,"):
         return None
     return d.first, start, end
 
@@ -198,7 +211,9 @@ def _find_event_starts(text: str) -> list[EventStart]:
         elif first.startswith("during"):
             if m := DURING_RE.match(text, pos, end):
                 during_lines.append(m)
-        elif first[:1].isdigit() and (m := BARE_DATE_LINE_RE.match(text, pos, end)):
+        elif (first[:1].isdigit() or first.startswith(_WEEKDAY_START)) and (
+            m := BARE_DATE_LINE_RE.match(text, pos, end)
+        ):
             nxt = _next_line(text, m.end())
             if _line_date(text, m.start(), m.end()) and nxt and DURING_RE.match(text, nxt[0]):
                 add_headline(m.start(), m.end(), None)

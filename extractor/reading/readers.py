@@ -83,6 +83,13 @@ _OVERALL_PATTERNS = [
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s+{_R}\s*[^\w\s.]?\s*(?:\.|$)", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
+    # a Quality Report's ratings table run into one line: "Ratings Overall rating for this
+    # hospital Inadequate Urgent and emergency services Inadequate ..."
+    re.compile(
+        rf"\bratings\s+overall\s+rating\s+for\s+this\s+(?:hospital|trust|service|location|practice|"
+        rf"provider)\s+{_R}(?=\s+(?-i:[A-Z]))",
+        re.I,
+    ),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(
         rf"\boverall,?\s+(?:the\s+{_SUBJ}\s+|this\s+{_SUBJ}\s+|it\s+)?(?:is|was|remains)\s+"

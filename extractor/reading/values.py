@@ -138,11 +138,13 @@ def first_date(text: str) -> DateMention | None:
 def partial_date_then_full(text: str) -> DateMention | None:
     """A day and month whose year comes in a later date of the same passage.
 
-    "started on 12 April and ended on 20 April 2022" -> 12 April 2022; a first month after the
-    later one means the year before ("30 December and ended on 4 January 2019").
+    "started on 12 April and ended on 20 April 2022" -> 12 April 2022, "between 14 and 17 April
+    and on 2 May 2015" -> 14 April 2015; a first month after the later one means the year before
+    ("30 December and ended on 4 January 2019").
     """
     m = re.search(
-        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w.])(?!\s*,?\s*{_YEAR})",
+        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s*(?:,|&|\band\b|\bto\b|-|–)\s*(?:the\s+)?"
+        rf"[0-3]?\d(?:st|nd|rd|th)?)*\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w.])(?!\s*,?\s*{_YEAR})",
         text,
         re.I,
     )
