@@ -67,10 +67,21 @@ _GENERIC = re.compile(
 )
 
 
+_SUMMARY_PAGE = re.compile(
+    r"^[ \t]*(?:(?:Latest\s+)?Inspection\s+summary|Letter\s+from\s+the\s+Chief\s+Inspector\s+of\s+"
+    r"(?:Hospitals|General\s+Practice|Adult\s+Social\s+Care|Primary\s+Medical\s+Services))[ \t]*$",
+    re.I | re.M,
+)
+
+
 def describes_an_inspection(text: str) -> bool:
     """Whether a page without headlines is about one particular inspection or assessment."""
     specific = len(_SPECIFIC.findall(text))
     generic = len(_GENERIC.findall(text))
+    # A single-inspection page's own heading ("Inspection summary", "Letter from the Chief
+    # Inspector of Hospitals") decides it.
+    if _SUMMARY_PAGE.search(text) and generic < 6:
+        return True
     # A sentence dating an inspection decides it, unless the page reads as guidance.
     if generic < 6 and any(
         _ACTIVITY.search(text[s:e]) and read_event_date(text[s:e])
@@ -85,6 +96,13 @@ def _dated_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _page_kind(text: str) -> Kind:
+    if re.search(
+        r"\bwe\s+(?:completed|carried\s+out|started|undertook|conducted|began)\s+(?:this|an?|our)\s+"
+        r"(?:[\w-]+\s+){0,3}?assessment\b[^.]{0,120}?\b20(?:2[3-9]|[3-9]\d)\b",
+        text,
+        re.I,
+    ):
+        return "assessment"  # a single-assessment-framework assessment, dated 2023 on
     if re.search(
         r"\bassessment\s+under\s+our\s+new\s+approach|\bdate\s+of\s+assessments?\b|"
         r"\breport\s+from\s+.{4,30}\s+assessment|\bquality\s+statements?\b",
@@ -129,6 +147,11 @@ _LABEL_IN_LINE = re.compile(
 )
 #: The date of an inspection that this one followed: "Following the inspection on 11 January
 #: 2017", "after our comprehensive inspection on 1 September 2015".
+_REVIEW_ACTIVITY = re.compile(
+    r"\bcarried\s+out\s+an?\s+(?:[\w-]+\s+){0,2}?review\s+of\s+(?:this|the)\s+\w+|\b(?:this|the)\s+review\s+"
+    r"(?:on|was\s+carried\s+out)\b",
+    re.I,
+)
 _WEEKDAY = re.compile(
     r"\s*(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s*", re.I
 )
@@ -151,7 +174,10 @@ _BACK_REFERENCE = re.compile(
 )
 
 
-_NOW = re.compile(r"\b(?:now|this\s+inspection|at\s+this|currently|this\s+assessment)\b", re.I)
+_NOW = re.compile(
+    r"\b(?:now|this\s+(?:[\w-]+\s+){0,2}?(?:inspection|assessment|visit)|at\s+this|currently)\b",
+    re.I,
+)
 _PREV_LEAD = re.compile(
     r"\b(?:last|previous|prior|earlier|initial)\b(?:\s+[\w-]+){0,3}?\s+(?:inspection|visit|report|assessment)\b",
     re.I,
@@ -166,6 +192,7 @@ GATE_PEOPLE = (
 )  # fmt: skip
 GATE_NOTICE = (
     "announced", "notice", "did not know", "coming", " before", "advance", "prior to", "ahead of",
+    "would be visiting",
 )  # fmt: skip
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
@@ -217,7 +244,7 @@ class _Block:
         if (i - 1) in self.earlier:
             return True
         s, e = self.sentences[i - 1]
-        return bool(_PREV_LEAD.search(self.text, s, min(e, s + 60)))
+        return bool(_PREV_LEAD.search(self.text, s, min(e, s + 100)))
 
     def in_part(self, i: int) -> bool:
         """Sentence ``i`` is in a bullet about one part of the whole ("• We inspected Surgery
@@ -480,6 +507,14 @@ def _event_from_block(block: _Block, start: EventStart) -> Event:
         if pub:
             values["previous_rating_published"] = pub[0]
             evidence["previous_rating_published"] = quote
+    if (
+        start.headline is None
+        and values["kind"] == "inspection"
+        and "overall_rating" not in values
+        and "date" in evidence
+        and _REVIEW_ACTIVITY.search(evidence["date"].quote)
+    ):
+        values["kind"] = "review"  # a desk review of the service that awards no rating
     head = block.text[block.start : min(block.end, block.start + 400)]
     if values["kind"] == "review" or _PART_EVENT.search(head):
         # a desk review awards no rating; a core service's ratings are not the location's
@@ -495,12 +530,21 @@ _SUMMARY_HEADING = re.compile(
     r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*\S[^\n]*", re.M | re.I
 )
 _LINE = re.compile(r"[^\n]+")
+#: A location re-registered under a new provider, whose page shows the old provider's ratings.
+_NOT_THIS_PROVIDER = re.compile(
+    r"\bwe\s+have\s+not\s+(?:yet\s+)?inspected\s+this\s+service\s+yet\b|\bwe\s+have\s+not\s+yet\s+"
+    r"inspected\s+this\s+service\b|\b(?:summaries|ratings?)\s+(?:and\s+ratings\s+)?from\s+(?:the\s+)?"
+    r"previous\s+provider\b",
+    re.I,
+)
 
 
 def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     """The page header's rating: "Overall: Good", a "Name Good" title line, or the older
     layout's "Overall summary & rating" heading with the rating on the next line."""
     scan = text.replace("\r", " ")  # same offsets; line patterns see no carriage returns
+    if _NOT_THIS_PROVIDER.search(scan, 0, min(len(text), 1500)):
+        return None  # the ratings shown are the previous provider's, not this location's
     m = _SUMMARY_HEADING.search(scan, 0, min(len(text), 1500))
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())

@@ -67,7 +67,9 @@ def imports_of(path: Path, name: str) -> set[str]:
                 base = package.split(".") if package else []
                 base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
                 target = ".".join([*base, *([node.module] if node.module else [])])
-            elif node.module and (node.module == "extractor" or node.module.startswith("extractor.")):
+            elif node.module and (
+                node.module == "extractor" or node.module.startswith("extractor.")
+            ):
                 target = node.module.removeprefix("extractor").lstrip(".")
             else:
                 continue

@@ -182,6 +182,21 @@ def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
     assert read_previous_rating(passage, previous_context=True) is None
 
 
+@pytest.mark.parametrize(
+    "passage",
+    [
+        # a time cue after the rating puts it in the past
+        "The home was rated as inadequate at the last inspection because:",
+        "The clinic was rated good overall at our previous visit in 2017.",
+        "The agency has been rated requires improvement three times prior to this inspection.",
+        "The surgery was then rated as good overall.",
+        "The practice had been rated inadequate overall and placed in special measures.",
+    ],
+)
+def test_no_overall_rating_from_an_earlier_time(passage: str) -> None:
+    assert read_overall_rating(passage) is None
+
+
 def test_direct_previous_forms_only() -> None:
     """A narrated earlier rating is a previous rating, but not one tied to this event."""
     narrated = (
@@ -392,6 +407,9 @@ NOT_PEOPLE = [
     "The service supported 1,200 people a year.",
     "The home has 40 beds.",
     "Good governance",
+    # parts of a total, a practice's list
+    "On the day there were nine people on the ward and a further six people at the day centre.",
+    "The surgery provides services to around 9,800 patients from two sites.",
 ]
 
 
@@ -459,6 +477,15 @@ def test_no_announced(passage: str) -> None:
         ("This inspection took place on 7 and 8 June 2016. The first day was unannounced.", True),
         ("This inspection was unannounced.", False),
         ("We gave the service 48 hours' notice of the inspection.", False),
+        # a main visit, then an unannounced one on a later day
+        ("We visited on 4 and 5 March 2019, along with an unannounced visit on 14 March.", True),
+        (
+            "Our team visited between 2 and 4 October and unannounced visits took place on 16 October 2017.",
+            True,
+        ),
+        ("The visits were on 8 to 10 May then we made an unannounced inspection on 21 May.", True),
+        ("We carried out an unannounced inspection on 9 May 2018.", False),
+        ("The inspection on 9 and 10 May 2018 was unannounced.", False),
     ],
 )
 def test_mixed_notice(passage: str, mixed: bool) -> None:

@@ -605,6 +605,77 @@ The Care Quality Commission carried out a comprehensive inspection which include
 """,
         [E(date="2016-02-02", overall_rating=GOOD)],
     ),
+    # --- single-inspection pages, list entries, kinds, header of a previous provider ---------------
+    Case(
+        "summary-page-without-a-date",
+        """Latest inspection summary
+
+Overall inspection
+
+Good
+
+Updated 2 March 2021
+
+Letter from the Chief Inspector of Hospitals
+
+Riverside Community Health is a social enterprise serving two boroughs.
+
+Our key findings were as follows:
+""",
+        [E()],
+    ),
+    Case(
+        "service-report-list-inline-headlines",
+        """Reports
+
+Inspection carried out on 4 - 6 May 2017 During an inspection of Community dental services Download report PDF
+Inspection carried out on 2 Feb to 9 Mar 2016 During an inspection of Urgent care services Download report PDF
+Inspection carried out on 2 Feb to 9 Mar 2016 During an inspection of Community health services for adults Download report PDF
+""",
+        [E(date="2017-05-04"), E(date="2016-02-02"), E(date="2016-02-02")],
+    ),
+    Case(
+        "assessment-without-headline",
+        """Updated 3 December 2024
+
+We started this assessment on 14 October 2024 and completed it on 21 October 2024. People were not always protected from avoidable harm.
+""",
+        [E("assessment", "2024-10-14")],
+    ),
+    Case(
+        "desk-review-without-headline",
+        """Updated 20 June 2016
+
+We carried out a desk-based review of this practice on 1 June 2016 to check that improvements planned after our comprehensive inspection on 3 February 2016 had been made. We looked at documents the provider sent us.
+""",
+        [E("review", "2016-06-01")],
+    ),
+    Case(
+        "header-of-a-previous-provider",
+        """The provider of this service changed - see old profile
+
+We have not inspected this service yet
+
+Inspection summaries and ratings from previous provider
+
+Overall summary & rating
+
+Requires improvement
+
+Updated 9 May 2019
+
+We carried out an announced comprehensive inspection at Oak Lane Clinic on 12 March 2019. This practice is rated as requires improvement overall.
+""",
+        [E(date="2019-03-12", overall_rating=RI, announced=True)],
+    ),
+    Case(
+        "announced-main-visit-and-an-unannounced-one",
+        """Letter from the Chief Inspector of Hospitals
+
+The inspection took place between 5 and 7 October and unannounced inspections took place on 16 and 19 October 2015. Overall, we rated this trust as requires improvement.
+""",
+        [E(date="2015-10-05", overall_rating=RI)],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

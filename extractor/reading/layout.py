@@ -92,6 +92,13 @@ HEADLINE_RE = re.compile(
     rf"\s+carried\s+out\s+on\s+(?P<date>{_DATE_WORDS})[ \t]*$",
     re.I | re.M,
 )
+#: A provider page's list of service reports, one line each: "Inspection carried out on 6 Mar to
+#: 18 Apr 2018 During an inspection of Community health inpatient services Download report PDF".
+INLINE_HEADLINE_RE = re.compile(
+    r"^[ \t]*(?P<kind>Inspection|Review|Assessment)\s+carried\s+out\s+on\s+(?P<date>[^\n]{4,90}?)[ \t]+"
+    r"During\s+an?\s+(?P<what>[^\n]*?)[ \t]*$",
+    re.I | re.M,
+)
 REPORT_FROM_RE = re.compile(
     rf"^[ \t\-•]*Report\s+from\s+(?P<date>{_DATE_WORDS})\s+assessment[ \t]*$", re.I | re.M
 )
@@ -205,6 +212,10 @@ def _find_event_starts(text: str) -> list[EventStart]:
         if first.startswith(_HEADLINE_WORDS):
             if m := HEADLINE_RE.match(text, pos, end):
                 add_headline(m.start(), m.end(), kind_of(m.group("kind")))
+            elif (m := INLINE_HEADLINE_RE.match(text, pos, end)) and read_event_date(
+                m.group("date")
+            ):
+                add_headline(m.start(), m.end(), kind_of(m.group("kind") + " " + m.group("what")))
         elif first.startswith("report"):
             if m := REPORT_FROM_RE.match(text, pos, end):
                 add_headline(m.start(), m.end(), "assessment")
@@ -232,7 +243,11 @@ def _find_event_starts(text: str) -> list[EventStart]:
     for s in starts:
         if merged and s.date and merged[-1].date and s.date[0] == merged[-1].date[0]:
             between = text[merged[-1].start : s.start]
-            if len(between) < 400 and not DURING_RE.search(between):
+            if (
+                len(between) < 400
+                and not DURING_RE.search(between)
+                and not INLINE_HEADLINE_RE.search(between)
+            ):
                 continue
         merged.append(s)
     return merged

@@ -14,9 +14,11 @@ import datetime as dt
 import re
 
 from extractor.reading.values import (
+    MONTH_PATTERN,
     NUMBER_PATTERN,
     first_date,
     iter_dates,
+    month_number,
     normalize_rating,
     parse_number,
     partial_date_then_full,
@@ -59,7 +61,16 @@ _PREV_CUE = re.compile(
     r"(?:inspection|inspections|inspected|visit|report|rating|rated|assessment|assessed)\b|"
     r"\bpreviously\b|\bre-?inspected\b|\blast\s+inspected\b|\binitially\s+inspected\b|"
     r"\bat\s+that\s+(?:inspection|visit|assessment)\b|"
-    r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b",
+    r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b|\bthen\s+rated\b|\bhad\s+(?:previously\s+)?been\s+rated\b",
+    re.IGNORECASE,
+)
+#: A time cue after the rating that puts it in the past: "rated as requires improvement at the
+#: last inspection", "rated good overall at our previous visit in 2017", "rated inadequate three
+#: times prior to this inspection", "rated good when we last inspected".
+_PREV_AFTER = re.compile(
+    r"[^.;]{0,40}?\b(?:(?:at|in|during|following|after|from|by)\s+(?:the|our|its|their|that)\s+"
+    r"(?:last|previous|prior|earlier|preceding|initial|first)\b|(?:times|occasions)\s+(?:prior\s+to|"
+    r"before)\b|when\s+(?:we|it\s+was)\s+(?:last|previously|first)\b|at\s+that\s+(?:time|inspection)\b)",
     re.IGNORECASE,
 )
 
@@ -245,7 +256,11 @@ def read_overall_rating(
     for i, pattern in enumerate(_OVERALL_PATTERNS):
         for m in pattern.finditer(passage):
             group = "r2" if i == 0 else "r"
-            if i != 0 and (previous_context or is_previous_context(passage, m.start(group))):
+            if i != 0 and (
+                previous_context
+                or is_previous_context(passage, m.start(group))
+                or _PREV_AFTER.match(passage, m.end(group))
+            ):
                 continue
             r = _rating_ok(passage, m, group)
             if r:
@@ -379,6 +394,12 @@ _PERIOD = re.compile(
 )
 
 
+_FURTHER = re.compile(
+    rf"\b(?:a\s+further|another|an\s+additional|and\s+(?:a\s+)?further)\s+{NUMBER_PATTERN}\s+(?:[\w-]+\s+)?"
+    rf"{_PEOPLE_NOUN}\b",
+    re.I,
+)
+
 #: "Number of service users on the day of inspection: 29" (older report forms).
 _PEOPLE_LABEL = re.compile(
     rf"\bnumber\s+of\s+{_PEOPLE_NOUN}\b(?:\s+[\w-]+){{0,14}}?\s*:\s*(?P<n>{NUMBER_PATTERN})\b", re.I
@@ -400,10 +421,18 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
             return n, label.start("n"), label.end("n")
     if _PERIOD.search(passage) or len(_UNIT_PART.findall(passage)) >= 2:
         return None
+    if _FURTHER.search(passage):  # "seven people in the unit, a further ten at day care": parts
+        return None
     for m in _PEOPLE_RE.finditer(passage):
         n = parse_number(m.group("n"))
         if n is None or n == 0 or n > 100000:
             continue
+        if (
+            n >= 1000
+            and re.match(r"patients", m.group(0).split()[-1], re.I)
+            and not _AT_THE_TIME.search(passage)
+        ):
+            continue  # a practice's list or a population served, not those using it that day
         before = passage[max(0, m.start() - 160) : m.start()]
         after = passage[m.end() : m.end() + 80]
         if _CAPACITY_BEFORE.search(before[-80:]) or _CAPACITY_AFTER.match(after):
@@ -455,9 +484,32 @@ _ANNOUNCED_FALSE = re.compile(
 _PART_NOTICE = re.compile(
     r"\b(?:first|second|one|1st)\s+day\b[^.]{0,50}\bun-?announced\b|\bun-?announced\s+on\s+the\s+"
     r"(?:first|second)\s+day\b|\b(?:also|further|additional|follow[\s-]?up)\b[^.]{0,40}\bun-?announced"
-    r"\b|\bun-?announced\s+(?:follow[\s-]?up\s+)?visits\b|\bannounced\s+part\b|\bun-?announced\s+part\b",
+    r"\b|\bun-?announced\s+(?:follow[\s-]?up\s+)?visits\b|\bannounced\s+part\b|\bun-?announced\s+part\b|"
+    # "... between 9 and 11 July 2014, along with an unannounced visit on 21 July"
+    r"\b(?:along\s+with|as\s+well\s+as|plus|followed\s+by|together\s+with)\s+(?:an?\s+|two\s+|three\s+)?"
+    r"(?:further\s+|subsequent\s+|additional\s+|separate\s+)?un-?announced\s+(?:visit|inspection)s?\b|"
+    r"\band\s+(?:two\s+|three\s+)?(?:further\s+|subsequent\s+|additional\s+)?un-?announced\s+"
+    r"(?:inspection\s+)?(?:visits|inspections)\b",
     re.I,
 )
+#: A day and month, with or without a year ("7 to 11 December", "23 December 2015").
+_DAY_MONTH = re.compile(
+    rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{MONTH_PATTERN})\b", re.I
+)
+
+
+def _unannounced_between_days(passage: str, at: int) -> bool:
+    """An unannounced visit on a later day than the one the passage dated before it: "from 7 to
+    11 December. We undertook an unannounced inspection on 23 December" (a part of the event)."""
+
+    def day(m: re.Match[str]) -> tuple[int, int]:
+        return month_number(m.group("m")), int(m.group("d"))
+
+    before = [day(m) for m in _DAY_MONTH.finditer(passage, 0, at)]
+    after = [day(m) for m in _DAY_MONTH.finditer(passage, at)]
+    return bool(before and after and max(after) > min(before))
+
+
 _ANNOUNCE_SUBJECT = re.compile(
     r"\b(?:inspection|visit|visits|inspected|inspect|assessment|we|site|it)\b", re.I
 )
@@ -490,6 +542,8 @@ def read_announced(passage: str) -> tuple[bool, int, int] | None:
     f = _ANNOUNCED_FALSE.search(passage)
     if t and f:
         return None
+    if f and _unannounced_between_days(passage, f.start()):
+        return None
     if f:
         return False, f.start(), f.end()
     if t:
@@ -501,7 +555,10 @@ def mixed_notice(passage: str) -> bool:
     """The passage says one part of the event was unannounced and another part was not."""
     has_t = bool(_ANNOUNCED_TRUE.search(passage))
     has_f = bool(_ANNOUNCED_FALSE.search(passage))
-    return bool(_PART_NOTICE.search(passage)) or (has_t and has_f)
+    if _PART_NOTICE.search(passage) or (has_t and has_f):
+        return True
+    f = _ANNOUNCED_FALSE.search(passage) if has_f else None
+    return f is not None and _unannounced_between_days(passage, f.start())
 
 
 # --- the page header's current rating ---------------------------------------------------------

@@ -26,6 +26,8 @@ _MONTH = (
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
 )
 _YEAR = r"(?:19|20)\d\d"
+#: A month's name, full or short ("September", "Sept", "Sep.").
+MONTH_PATTERN = _MONTH
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?"
 _ITEM = rf"(?:{_WEEKDAY}|{_DAY}|{_MONTH}|{_YEAR})"
 _YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
@@ -55,6 +57,11 @@ class DateMention:
     #: True when the first day's year or month was borrowed from a later part
     #: ("30 March and 12 April 2023").
     borrowed: bool = False
+
+
+def month_number(name: str) -> int:
+    """The number of a month written as :data:`MONTH_PATTERN` matches it ("Sept." -> 9)."""
+    return _MONTHS[name.rstrip(".").lower()]
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date | None:
