@@ -215,7 +215,20 @@ _PART_EVENT = re.compile(
 _KEPT_RATING = re.compile(
     r"\b(?:retained|kept|maintained|retains|keeps)\s+(?:this|that|its|the\s+same)\s+rating\b", re.I
 )
-GATE_KEPT = ("retain", "kept", "keeps", "maintain")
+#: Words of the previous-rating forms tied to this event (see ``read_previous_rating``).
+GATE_DIRECT = (
+    "last rating", "previous rating", "previous inspection", "rating at", "from requires",
+    "from good", "from inadequate", "from outstanding", "same", "still", "continue", "remain",
+    "retain", "kept", "keeps", "maintain", "not changed",
+)  # fmt: skip
+GATE_KEPT = (
+    "retain",
+    "kept this",
+    "kept its",
+    "kept the same",
+    "maintained this",
+    "maintained its",
+)
 _WHEN_RATED = re.compile(
     r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"
     r"(?:\w+\s+)?(?:rated|found|identified)\b|\bwhen\s+we\s+(?:rated|found|identified)\b",
@@ -357,7 +370,9 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
         else:
             score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
         if best is None or score > best[0]:
-            best = (score, i, d[0], Evidence.at(block.text, s, e))
+            # a label inside a run-on line: the label and its date are the quote
+            q = (s + m.start(), s + d[2]) if m.re is _LABEL_IN_LINE else (s, e)
+            best = (score, i, d[0], Evidence.at(block.text, *q))
     return (best[2], best[3]) if best else None
 
 
@@ -434,9 +449,9 @@ def _previous_in_block(block: _Block) -> tuple[str, Evidence] | None:
     inspection's narrated one, the tied form."""
     gate = GATE_RATING + GATE_KEPT
     first = _first(block, _previous, gate, pairs=True, parts=True)
-    if first is None:
-        return None
-    direct = _first(block, _previous_direct, gate, pairs=True, parts=True)
+    if first is None or read_previous_rating(first[1].quote, direct=True) is not None:
+        return first  # none, or a form tied to this event already
+    direct = _first(block, _previous_direct, GATE_DIRECT, pairs=True, parts=True)
     return direct if direct is not None and direct[0] != first[0] else first
 
 

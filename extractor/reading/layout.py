@@ -146,7 +146,9 @@ def kind_of(words: str) -> Kind:
 
 def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
     """A line that is nothing but a date (or list or range of dates; or several dates, one
-    after another: "6/9/2022, 30/01/2023"), with its first day."""
+    after another: "6/9/2022, 30/01/2023"), with its first day and the span of the date that
+    gives it: the line from that date on, or that date alone where others follow it (a
+    leading weekday, "Tuesday 01 - ...", is left out)."""
     dates = list(iter_dates(text, start, end))
     if not dates:
         return None
@@ -159,7 +161,7 @@ def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | No
             return None
     if text[dates[-1].end : end].strip(" \t.,"):
         return None
-    return d.first, start, end
+    return d.first, d.start, end if len(dates) == 1 else d.end
 
 
 def _next_line(text: str, pos: int) -> tuple[int, int] | None:
@@ -192,15 +194,18 @@ def _find_event_starts(text: str) -> list[EventStart]:
     starts: list[EventStart] = []
     claimed: set[int] = set()  # During lines already tied to a headline
 
-    def add_headline(line_start: int, line_end: int, kind: Kind | None) -> None:
+    def add_headline(
+        line_start: int, line_end: int, kind: Kind | None, span: tuple[int, int] | None = None
+    ) -> None:
         d = read_event_date(text[line_start:line_end])
-        date = (d[0], line_start, line_end) if d else None
+        span = span or (line_start, line_end)
+        date = (d[0], *span) if d else None
         nxt = _next_line(text, line_end)
         during = DURING_RE.match(text, nxt[0]) if nxt else None
         if during and nxt and during.end() <= nxt[1] + 1:
             claimed.add(during.start())
             kind = kind or kind_of(during.group("what"))
-        starts.append(EventStart(line_start, kind or "inspection", date, (line_start, line_end)))
+        starts.append(EventStart(line_start, kind or "inspection", date, span))
 
     # One pass over the lines; a cheap test of a line's first word picks the pattern to try.
     during_lines: list[re.Match[str]] = []
@@ -226,8 +231,9 @@ def _find_event_starts(text: str) -> list[EventStart]:
             m := BARE_DATE_LINE_RE.match(text, pos, end)
         ):
             nxt = _next_line(text, m.end())
-            if _line_date(text, m.start(), m.end()) and nxt and DURING_RE.match(text, nxt[0]):
-                add_headline(m.start(), m.end(), None)
+            bare = _line_date(text, m.start(), m.end())
+            if bare and nxt and DURING_RE.match(text, nxt[0]):
+                add_headline(m.start(), m.end(), None, (bare[1], bare[2]))
         pos = end + 1
     if not starts:
         for m in OLD_HEADLINE_RE.finditer(text):

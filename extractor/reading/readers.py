@@ -44,8 +44,12 @@ _NOT_OVERALL_BEFORE = re.compile(
     rf"(?:\b{_KQ}\s*(?:\?|:)?\s*[–\-:]?\s*$|\bkey questions?\b[^.]*$|\bcore service[^.]*$|"
     rf"\b(?:providing|provides|provide)\s+an?\s*$|\bstar\b[^.]*$|\bquality rating[^.]*$|"
     rf"\bnot\s+(?:rated|yet\s+rated)\b[^.]*$|\brating\s+(?:of|for)\s+(?:the\s+)?{_KQ}\b[^.]*$|"
-    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
-    rf"\b(?:{NUMBER_PATTERN}|both|several|some|most|other|remaining)\s+(?:of\s+(?:the|its|our)\s+)?"
+    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
+    re.IGNORECASE,
+)
+#: Parts counted: "four services were rated as", "two of the wards are rated", "three were rated".
+_PARTS_BEFORE = re.compile(
+    rf"(?:\b(?:{NUMBER_PATTERN}|both|several|some|most|other|remaining)\s+(?:of\s+(?:the|its|our)\s+)?"
     rf"(?:[\w’'-]+\s+){{0,2}}?(?:services|wards|population\s+groups|locations|hospitals|domains)\s+"
     rf"(?:were|are|have\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
     rf"\b(?:{NUMBER_PATTERN}|both|others?|the\s+rest)\s+(?:were|are)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
@@ -220,6 +224,8 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     after = passage[m.end(group) : m.end(group) + 40]
     if _NOT_OVERALL_BEFORE.search(before):
         return None
+    if "rated" in before[-16:] and _PARTS_BEFORE.search(before):
+        return None
     if (
         _NOT_OVERALL_AFTER.match(after)
         and not re.match(r"^['’\"”]?\s+overall", after, re.I)
@@ -229,7 +235,23 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     return rating
 
 
+_SAME_WORDS = (
+    "same",
+    "still",
+    "continue",
+    "remain",
+    "retain",
+    "kept",
+    "keeps",
+    "maintain",
+    "not changed",
+)
+
+
 def _same_as_before(passage: str) -> tuple[str, int, int] | None:
+    low = passage.lower()
+    if not any(w in low for w in _SAME_WORDS):  # a cheap test first
+        return None
     for pattern in _SAME_AS_BEFORE:
         for m in pattern.finditer(passage):
             if r := _rating_ok(passage, m):
@@ -421,7 +443,10 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
             return n, label.start("n"), label.end("n")
     if _PERIOD.search(passage) or len(_UNIT_PART.findall(passage)) >= 2:
         return None
-    if _FURTHER.search(passage):  # "seven people in the unit, a further ten at day care": parts
+    low = passage.lower()
+    if ("further" in low or "another" in low or "additional" in low) and _FURTHER.search(
+        passage
+    ):  # "seven people in the unit, a further ten at day care": parts
         return None
     for m in _PEOPLE_RE.finditer(passage):
         n = parse_number(m.group("n"))
