@@ -67,10 +67,21 @@ _GENERIC = re.compile(
 )
 
 
+_SUMMARY_PAGE = re.compile(
+    r"^[ \t]*(?:(?:Latest\s+)?Inspection\s+summary|Letter\s+from\s+the\s+Chief\s+Inspector\s+of\s+"
+    r"(?:Hospitals|General\s+Practice|Adult\s+Social\s+Care|Primary\s+Medical\s+Services))[ \t]*$",
+    re.I | re.M,
+)
+
+
 def describes_an_inspection(text: str) -> bool:
     """Whether a page without headlines is about one particular inspection or assessment."""
     specific = len(_SPECIFIC.findall(text))
     generic = len(_GENERIC.findall(text))
+    # A single-inspection page's own heading ("Inspection summary", "Letter from the Chief
+    # Inspector of Hospitals") decides it.
+    if _SUMMARY_PAGE.search(text) and generic < 6:
+        return True
     # A sentence dating an inspection decides it, unless the page reads as guidance.
     if generic < 6 and any(
         _ACTIVITY.search(text[s:e]) and read_event_date(text[s:e])
@@ -85,6 +96,13 @@ def _dated_sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _page_kind(text: str) -> Kind:
+    if re.search(
+        r"\bwe\s+(?:completed|carried\s+out|started|undertook|conducted|began)\s+(?:this|an?|our)\s+"
+        r"(?:[\w-]+\s+){0,3}?assessment\b[^.]{0,120}?\b20(?:2[3-9]|[3-9]\d)\b",
+        text,
+        re.I,
+    ):
+        return "assessment"  # a single-assessment-framework assessment, dated 2023 on
     if re.search(
         r"\bassessment\s+under\s+our\s+new\s+approach|\bdate\s+of\s+assessments?\b|"
         r"\breport\s+from\s+.{4,30}\s+assessment|\bquality\s+statements?\b",
@@ -114,7 +132,32 @@ _ACTIVITY = re.compile(
     r"we\s+(?:carried\s+out|made|undertook|conducted)\s+(?:[\w-]+\s+)?(?:site\s+)?visits?\b|(?:this|the)\s+(?:inspection|assessment|visit)\s+(?:of|on)\b|"
     r"this\s+inspection\s+was\s+carried\s+out|inspection\s+was\s+carried\s+out|"
     r"(?:last\s+)?inspection\s+dates?\s*:|(?:last\s+)?inspection\s*:|carried\s+out\s+on|spoke\s+with\s+on|"
-    r"date\s*:|inspection\s+on\b)",
+    r"date\s*:|inspection\s+on\b|"
+    # "an announced inspection visit between the 16 and 18 September 2014"
+    r"(?:inspection|assessment|visit)s?\s+(?:visits?\s+)?(?:between|from)\s+(?:the\s+)?\d|"
+    # a desk-based review's own activity: "We carried out a review of this service on 5 May 2016"
+    r"\bcarried\s+out\s+an?\s+(?:[\w-]+\s+){0,2}?review\s+of\s+(?:this|the)\s+(?:service|practice|"
+    r"location|provider|surgery|clinic)\b|\b(?:this|the)\s+review\s+(?:on|was\s+carried\s+out)\b)",
+    re.I,
+)
+#: A date label inside a run-on line ("... Tel: Website: Date of inspection visit: 5-6 and 14
+#: December 2013 Date of publication: ..."): the date must follow it at once, else it is garbled.
+_LABEL_IN_LINE = re.compile(
+    r"\bdates?\s+of\s+(?:the\s+)?(?:inspection|assessment)s?(?:\s+visits?)?\s*:\s*", re.I
+)
+#: The date of an inspection that this one followed: "Following the inspection on 11 January
+#: 2017", "after our comprehensive inspection on 1 September 2015".
+_REVIEW_ACTIVITY = re.compile(
+    r"\bcarried\s+out\s+an?\s+(?:[\w-]+\s+){0,2}?review\s+of\s+(?:this|the)\s+\w+|\b(?:this|the)\s+review\s+"
+    r"(?:on|was\s+carried\s+out)\b",
+    re.I,
+)
+_WEEKDAY = re.compile(
+    r"\s*(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s*", re.I
+)
+_AFTER_AN_INSPECTION = re.compile(
+    r"\b(?:following|after|since)\s+(?:(?:the|our|that|an?|its)\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:inspection|visit|assessment)\s+(?:on|in|of|dated)\s*$",
     re.I,
 )
 _THIS_ONE = re.compile(
@@ -125,13 +168,16 @@ _THIS_ONE = re.compile(
 )
 _BACK_REFERENCE = re.compile(
     r"^\s*(?:The\s+overall\s+rating\s+for\s+the\s+\w+\s+was\b|A\s+breach\b|(?:However,?\s+)?a\s+breach"
-    r"|After\s+(?:the|that|this)\b|Following\s+(?:the|that|this)\s+inspection\b|The\s+full\s+"
+    r"|After\s+(?:the|that|this)\b|Following\s+(?:the|that)\s+inspection\b|The\s+full\s+"
     r"(?:comprehensive\s+)?reports?\s+on\b|At\s+that\s+inspection\b)",
     re.I,
 )
 
 
-_NOW = re.compile(r"\b(?:now|this\s+inspection|at\s+this|currently|this\s+assessment)\b", re.I)
+_NOW = re.compile(
+    r"\b(?:now|this\s+(?:[\w-]+\s+){0,2}?(?:inspection|assessment|visit)|at\s+this|currently)\b",
+    re.I,
+)
 _PREV_LEAD = re.compile(
     r"\b(?:last|previous|prior|earlier|initial)\b(?:\s+[\w-]+){0,3}?\s+(?:inspection|visit|report|assessment)\b",
     re.I,
@@ -146,11 +192,43 @@ GATE_PEOPLE = (
 )  # fmt: skip
 GATE_NOTICE = (
     "announced", "notice", "did not know", "coming", " before", "advance", "prior to", "ahead of",
+    "would be visiting",
 )  # fmt: skip
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 _DIGIT = re.compile(r"\d")
+#: A bullet about one part of a hospital's or trust's services: "• We inspected Critical care
+#: in March 2019 ...", "- We also inspected the maternity service ...".
+_PART_BULLET = re.compile(
+    r"[ \t]*[•\-*–][ \t]*We\s+(?:also\s+)?(?:re-?)?inspected\s+(?!(?:this|the)\s+(?:location|"
+    r"hospital|trust|practice|provider|home|service|whole)\b)[^.\n]{3,200}?[.:]",
+)
+#: A headline's "During an inspection of Acute wards for adults of working age": the event is a
+#: core service's, whose ratings are not the location's.
+_PART_EVENT = re.compile(
+    r"^[ \t]*During\s+an?\s+(?:[\w-]+\s+)?(?:inspection|assessment)\s+of\s+(?!(?:the|this|our|a)\s+"
+    r"(?:service|practice|location|provider|home|hospital|trust|agency)\b|part\b)(?-i:[A-Z])",
+    re.M | re.I,
+)
+#: "... has retained this rating": an unnamed rating kept from the sentence before.
+_KEPT_RATING = re.compile(
+    r"\b(?:retained|kept|maintained|retains|keeps)\s+(?:this|that|its|the\s+same)\s+rating\b", re.I
+)
+#: Words of the previous-rating forms tied to this event (see ``read_previous_rating``).
+GATE_DIRECT = (
+    "last rating", "previous rating", "previous inspection", "rating at", "from requires",
+    "from good", "from inadequate", "from outstanding", "same", "still", "continue", "remain",
+    "retain", "kept", "keeps", "maintain", "not changed",
+)  # fmt: skip
+GATE_KEPT = (
+    "retain",
+    "kept this",
+    "kept its",
+    "kept the same",
+    "maintained this",
+    "maintained its",
+)
 _WHEN_RATED = re.compile(
     r"\bwhen\s+(?:the\s+[\w-]+|it|we)\s+(?:was|were|continued\s+to\s+be|had\s+been)\s+"
     r"(?:\w+\s+)?(?:rated|found|identified)\b|\bwhen\s+we\s+(?:rated|found|identified)\b",
@@ -179,7 +257,16 @@ class _Block:
         if (i - 1) in self.earlier:
             return True
         s, e = self.sentences[i - 1]
-        return bool(_PREV_LEAD.search(self.text, s, min(e, s + 60)))
+        return bool(_PREV_LEAD.search(self.text, s, min(e, s + 100)))
+
+    def in_part(self, i: int) -> bool:
+        """Sentence ``i`` is in a bullet about one part of the whole ("• We inspected Surgery
+        in May 2019. Our rating of the service went down. We rated it as ..."), after its
+        first sentence."""
+        s, _ = self.sentences[i]
+        line = self.text.rfind("\n", self.start, s) + 1
+        m = _PART_BULLET.match(self.text, max(line, self.start))
+        return m is not None and m.end() <= s
 
     def gated(self, words: tuple[str, ...]) -> list[int]:
         """The sentences holding any of ``words`` (a cheap test, so that the readers run on
@@ -220,7 +307,21 @@ def _dated_activity(text: str, sents: list[tuple[int, int]]) -> list[_Dated]:
             continue
         sentence = text[s:e]
         m = _ACTIVITY.search(sentence)
-        d = read_event_date(sentence) if m else None
+        label = _LABEL_IN_LINE.search(sentence) if m else None
+        if label and not DATE_LABEL.match(sentence):
+            # the label's own date, which must stand right after it
+            rest = sentence[label.end() :]
+            got = read_event_date(rest)
+            if got is None or (rest[: got[1]].strip() and not _WEEKDAY.fullmatch(rest[: got[1]])):
+                continue
+            m = label
+            d: tuple[dt.date, int, int] | None = (
+                got[0],
+                got[1] + label.end(),
+                got[2] + label.end(),
+            )
+        else:
+            d = read_event_date(sentence) if m else None
         if m and d:
             out.append((i, m, d))
     return out
@@ -261,12 +362,17 @@ def _date_without_headline(block: _Block) -> tuple[dt.date, Evidence] | None:
             continue
         s, e = block.sentences[i]
         sentence = block.text[s:e]
-        label = bool(DATE_LABEL.match(sentence))
+        label = bool(DATE_LABEL.match(sentence) or m.re is _LABEL_IN_LINE)
         if d[1] < m.start() - 60 or (is_previous_context(sentence, d[1]) and not label):
             continue
-        score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
+        if _AFTER_AN_INSPECTION.search(sentence, max(0, d[1] - 80), d[1]):
+            score = 0  # the date of the inspection this one followed: only if nothing else
+        else:
+            score = 3 if label else 2 if _THIS_ONE.search(sentence) else 1
         if best is None or score > best[0]:
-            best = (score, i, d[0], Evidence.at(block.text, s, e))
+            # a label inside a run-on line: the label and its date are the quote
+            q = (s + m.start(), s + d[2]) if m.re is _LABEL_IN_LINE else (s, e)
+            best = (score, i, d[0], Evidence.at(block.text, *q))
     return (best[2], best[3]) if best else None
 
 
@@ -280,13 +386,19 @@ def _first(
     *,
     skip_earlier: bool = False,
     pairs: bool = False,
+    pair_words: re.Pattern[str] | None = None,
     headings: bool = False,
+    parts: bool = False,
 ) -> tuple[T, Evidence] | None:
     """The first sentence of the block that states a value; with ``pairs``, a sentence read
     together with the one before it also counts ("Our rating of this service stayed the
-    same. We rated it as inadequate"). Sentences that fail the cheap ``gate`` are passed over."""
+    same. We rated it as inadequate"), and with ``pair_words`` a sentence holding them ("The
+    service has retained this rating"). Sentences that fail the cheap ``gate`` are passed over;
+    with ``parts``, so are those in a bullet about one part of the whole (a core service)."""
     for i in block.gated(gate):
         if skip_earlier and i in block.earlier:
+            continue
+        if parts and block.in_part(i):
             continue
         passage, s, e, after_earlier = block.passage(i)
         value = reader(passage, after_earlier)
@@ -294,7 +406,8 @@ def _first(
             if after_earlier and reader(passage, False) != value:
                 s = block.sentences[i - 1][0]  # the quote carries the sentence it leans on
             return value, Evidence.at(block.text, s, e)
-        if (pairs or (headings and _is_heading(block, i - 1))) and i > 0:
+        paired = pairs or (pair_words is not None and pair_words.search(passage) is not None)
+        if (paired or (headings and _is_heading(block, i - 1))) and i > 0:
             s = block.sentences[i - 1][0]
             value = reader(block.text[s:e], False)
             if value is not None:
@@ -323,6 +436,23 @@ def _overall(p: str, after_earlier: bool) -> str | None:
 def _previous(p: str, after_earlier: bool) -> str | None:
     r = read_previous_rating(p, previous_context=after_earlier)
     return r[0] if r else None
+
+
+def _previous_direct(p: str, after_earlier: bool) -> str | None:
+    r = read_previous_rating(p, previous_context=after_earlier, direct=True)
+    return r[0] if r else None
+
+
+def _previous_in_block(block: _Block) -> tuple[str, Evidence] | None:
+    """The first previous rating the block states; where a form tied to this event ("The last
+    rating for this service was ...", "remains ...") names another rating than an earlier
+    inspection's narrated one, the tied form."""
+    gate = GATE_RATING + GATE_KEPT
+    first = _first(block, _previous, gate, pairs=True, parts=True)
+    if first is None or read_previous_rating(first[1].quote, direct=True) is not None:
+        return first  # none, or a form tied to this event already
+    direct = _first(block, _previous_direct, GATE_DIRECT, pairs=True, parts=True)
+    return direct if direct is not None and direct[0] != first[0] else first
 
 
 def _people(p: str, _: bool) -> int | None:
@@ -365,9 +495,20 @@ def _event_from_block(block: _Block, start: EventStart) -> Event:
     finders: list[tuple[str, Callable[[_Block], tuple[Any, Evidence] | None]]] = [
         (
             "overall_rating",
-            lambda b: _first(b, _overall, GATE_RATING, skip_earlier=True, headings=True),
+            lambda b: _first(
+                b,
+                _overall,
+                GATE_RATING + GATE_KEPT,
+                skip_earlier=True,
+                headings=True,
+                pair_words=_KEPT_RATING,
+                parts=True,
+            ),
         ),
-        ("previous_rating", lambda b: _first(b, _previous, GATE_RATING, pairs=True)),
+        (
+            "previous_rating",
+            _previous_in_block,
+        ),
         ("people_using_service", lambda b: _first(b, _people, GATE_PEOPLE, skip_earlier=True)),
         ("announced", _announced_in_block),
     ]
@@ -381,7 +522,17 @@ def _event_from_block(block: _Block, start: EventStart) -> Event:
         if pub:
             values["previous_rating_published"] = pub[0]
             evidence["previous_rating_published"] = quote
-    if values["kind"] == "review":  # a desk review awards no rating
+    if (
+        start.headline is None
+        and values["kind"] == "inspection"
+        and "overall_rating" not in values
+        and "date" in evidence
+        and _REVIEW_ACTIVITY.search(evidence["date"].quote)
+    ):
+        values["kind"] = "review"  # a desk review of the service that awards no rating
+    head = block.text[block.start : min(block.end, block.start + 400)]
+    if values["kind"] == "review" or _PART_EVENT.search(head):
+        # a desk review awards no rating; a core service's ratings are not the location's
         for name in ("overall_rating", "previous_rating", "previous_rating_published"):
             values.pop(name, None)
             evidence.pop(name, None)
@@ -394,12 +545,21 @@ _SUMMARY_HEADING = re.compile(
     r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*\S[^\n]*", re.M | re.I
 )
 _LINE = re.compile(r"[^\n]+")
+#: A location re-registered under a new provider, whose page shows the old provider's ratings.
+_NOT_THIS_PROVIDER = re.compile(
+    r"\bwe\s+have\s+not\s+(?:yet\s+)?inspected\s+this\s+service\s+yet\b|\bwe\s+have\s+not\s+yet\s+"
+    r"inspected\s+this\s+service\b|\b(?:summaries|ratings?)\s+(?:and\s+ratings\s+)?from\s+(?:the\s+)?"
+    r"previous\s+provider\b",
+    re.I,
+)
 
 
 def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     """The page header's rating: "Overall: Good", a "Name Good" title line, or the older
     layout's "Overall summary & rating" heading with the rating on the next line."""
     scan = text.replace("\r", " ")  # same offsets; line patterns see no carriage returns
+    if _NOT_THIS_PROVIDER.search(scan, 0, min(len(text), 1500)):
+        return None  # the ratings shown are the previous provider's, not this location's
     m = _SUMMARY_HEADING.search(scan, 0, min(len(text), 1500))
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())

@@ -116,6 +116,100 @@ def test_overall_rating_after_a_sentence_about_an_earlier_inspection() -> None:
     assert got is not None and got[0] == INAD
 
 
+#: A rating kept from before: this event's overall rating and the previous one at once.
+SAME_AS_BEFORE = [
+    ("Overall, the surgery is still rated as requires improvement.", RI),
+    ("We found the agency had kept up its standards and it continues to be rated as good.", GOOD),
+    ("The clinic remains rated as outstanding overall.", OUT),
+    ("Our rating of services stayed the same. We rated them as inadequate because:", INAD),
+    ("Our rating of the trust stayed the same. We rated it as good because:", GOOD),
+    (
+        "We did not re-rate the location at this visit. The previous rating of Good remains in place.",
+        GOOD,
+    ),
+    (
+        "We last visited the unit in 2016 and rated it good overall. We found this rating had not "
+        "changed and we rated it good overall because:",
+        GOOD,
+    ),
+    (
+        "At our previous inspection the home received a rating of requires improvement. Following "
+        "this inspection the home has retained this rating.",
+        RI,
+    ),
+]
+
+
+@pytest.mark.parametrize(("passage", "rating"), SAME_AS_BEFORE, ids=_ids(SAME_AS_BEFORE))
+def test_a_rating_kept_from_before_is_both_overall_and_previous(passage: str, rating: str) -> None:
+    overall, previous = read_overall_rating(passage), read_previous_rating(passage)
+    assert overall is not None and previous is not None
+    assert overall[0] == previous[0] == rating
+    # a form tied to this event: read also where only such forms are wanted
+    direct = read_previous_rating(passage, direct=True)
+    assert direct is not None and direct[0] == rating
+
+
+@pytest.mark.parametrize(
+    ("passage", "rating"),
+    [
+        (
+            "We have revised the overall rating for the surgery, which is now requires improvement.",
+            RI,
+        ),
+        ("Overall the clinic is now rated as outstanding in all areas.", OUT),
+        ("Overall, the home is rated good in every key question.", GOOD),
+    ],
+)
+def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
+    got = read_overall_rating(passage)
+    assert got is not None and got[0] == rating
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        # a part's rating, not the whole's (key question, core services counted)
+        "The practice is still rated as inadequate for providing responsive services.",
+        "This meant that overall three services were rated as good and two as inadequate.",
+        "We rated four of the trust's core services as good; two were rated as requires improvement.",
+        "Two of the population groups were rated as outstanding.",
+        "The home was rated good in all but one key question.",
+    ],
+)
+def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
+    assert read_overall_rating(passage) is None
+    assert read_previous_rating(passage, previous_context=True) is None
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        # a time cue after the rating puts it in the past
+        "The home was rated as inadequate at the last inspection because:",
+        "The clinic was rated good overall at our previous visit in 2017.",
+        "The agency has been rated requires improvement three times prior to this inspection.",
+        "The surgery was then rated as good overall.",
+        "The practice had been rated inadequate overall and placed in special measures.",
+    ],
+)
+def test_no_overall_rating_from_an_earlier_time(passage: str) -> None:
+    assert read_overall_rating(passage) is None
+
+
+def test_direct_previous_forms_only() -> None:
+    """A narrated earlier rating is a previous rating, but not one tied to this event."""
+    narrated = (
+        "At our last inspection in March 2017 the surgery was rated requires improvement overall."
+    )
+    got = read_previous_rating(narrated)
+    assert got is not None and got[0] == RI
+    assert read_previous_rating(narrated, direct=True) is None
+    tied = "(Previous rating May 2016 – Overall Requires improvement; Safe was rated Inadequate)"
+    got = read_previous_rating(tied, direct=True)
+    assert got is not None and got[0] == RI
+
+
 # --- previous rating -------------------------------------------------------------------------
 
 PREVIOUS = [
@@ -242,6 +336,18 @@ EVENT_DATE = [
     ("Date of inspection visit: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
     ("Date: 3 0 0 3 2 0 0 9", dt.date(2009, 3, 30), "3 0 0 3 2 0 0 9"),
     ("Date of inspection: 26/02/2025", dt.date(2025, 2, 26), "26/02/2025"),
+    # days listed before a month whose year comes with a later date
+    (
+        "Our visits were between 3 and 6 March and a further visit on 2 April 2020.",
+        dt.date(2020, 3, 3),
+        None,
+    ),
+    ("We inspected on 20, 21 & 27 May and on 3 June 2019.", dt.date(2019, 5, 20), None),
+    (
+        "The team visited from the 9 to 11 November, then on 30 November 2017.",
+        dt.date(2017, 11, 9),
+        None,
+    ),
 ]
 
 NOT_EVENT_DATE = [
@@ -301,6 +407,9 @@ NOT_PEOPLE = [
     "The service supported 1,200 people a year.",
     "The home has 40 beds.",
     "Good governance",
+    # parts of a total, a practice's list
+    "On the day there were nine people on the ward and a further six people at the day centre.",
+    "The surgery provides services to around 9,800 patients from two sites.",
 ]
 
 
@@ -368,6 +477,15 @@ def test_no_announced(passage: str) -> None:
         ("This inspection took place on 7 and 8 June 2016. The first day was unannounced.", True),
         ("This inspection was unannounced.", False),
         ("We gave the service 48 hours' notice of the inspection.", False),
+        # a main visit, then an unannounced one on a later day
+        ("We visited on 4 and 5 March 2019, along with an unannounced visit on 14 March.", True),
+        (
+            "Our team visited between 2 and 4 October and unannounced visits took place on 16 October 2017.",
+            True,
+        ),
+        ("The visits were on 8 to 10 May then we made an unannounced inspection on 21 May.", True),
+        ("We carried out an unannounced inspection on 9 May 2018.", False),
+        ("The inspection on 9 and 10 May 2018 was unannounced.", False),
     ],
 )
 def test_mixed_notice(passage: str, mixed: bool) -> None:

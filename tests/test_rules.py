@@ -478,6 +478,204 @@ This inspection took place on 1 and 2 May 2017 and was unannounced. The home was
         ],
         current_rating=RI,
     ),
+    # --- role: scope (a part's rating is not the whole's) and time (a kept rating) ------------
+    Case(
+        "core-service-event-rates-the-core-service",
+        """Overall: Good read more about inspection ratings
+
+3, 4 & 9 March 2021
+
+During an inspection of Wards for older people with mental health problems
+
+We carried out this unannounced focused inspection of two wards because of concerns raised by relatives.
+
+Our rating of this service went down. We rated it as inadequate because:
+
+- Staff did not always record observations.
+""",
+        [E(date="2021-03-03", announced=False)],
+        current_rating=GOOD,
+    ),
+    Case(
+        "hospital-whole-before-its-core-service-bullets",
+        """Overall: Requires improvement read more about inspection ratings
+
+14 May 2019
+
+During an inspection looking at part of the service
+
+Our rating of services went down. We rated them as requires improvement because:
+
+  • We inspected Maternity in April 2019 because of concerns. Our rating of the service went up. We rated it as good because staff were caring.
+  • We inspected Outpatients in April 2019. Our rating of the service stayed the same. We rated it as outstanding because patients were seen promptly.
+""",
+        [E(date="2019-05-14", overall_rating=RI)],
+        current_rating=RI,
+    ),
+    Case(
+        "bullet-core-service-only",
+        """6 June 2018
+
+During an inspection looking at part of the service
+
+  • We inspected Surgery in June 2018 to check on improvements. Our rating of the service stayed the same. We rated it as requires improvement because theatre lists overran.
+""",
+        [E(date="2018-06-06")],
+    ),
+    Case(
+        "letter-history-then-still-rated",
+        """12 October 2018
+
+During a routine inspection
+
+We carried out an announced comprehensive inspection at Brook Lane Surgery on 2 March 2016. The practice was rated good overall.
+
+We returned on 1 August 2017 for a further comprehensive inspection. The overall rating for the practice was requires improvement.
+
+This inspection was an announced comprehensive inspection on 12 October 2018. Overall the practice is still rated as requires improvement.
+""",
+        [E(date="2018-10-12", overall_rating=RI, previous_rating=RI, announced=True)],
+    ),
+    Case(
+        "retained-the-rating-named-before",
+        """We carried out an unannounced inspection of the agency on 8 and 9 January 2019. At the time of the inspection 31 people were receiving personal care.
+
+At our last inspection the agency received a rating of outstanding. At this inspection the agency has retained this rating.
+""",
+        [
+            E(
+                date="2019-01-08",
+                overall_rating=OUT,
+                previous_rating=OUT,
+                people_using_service=31,
+                announced=False,
+            )
+        ],
+    ),
+    # --- dates: headlines with weekdays or several dates, run-on report covers ------------------
+    Case(
+        "weekday-range-headline",
+        """Thursday 12 - Friday 13 October 2023
+
+During a routine inspection
+
+Our rating of this location went down. We rated it as requires improvement because:
+""",
+        [E(date="2023-10-12", overall_rating=RI)],
+    ),
+    Case(
+        "numeric-dates-headline",
+        """14/3/2022, 02/05/2022
+
+During a routine inspection
+
+We rated the clinic as good overall.
+""",
+        [E(date="2022-03-14", overall_rating=GOOD)],
+    ),
+    Case(
+        "run-on-cover-label",
+        """1 Northfield Community Trust Quality Report Tel: Website: Date of publication: 03/03/2016 Date of inspection visit: 9-11 and 20 November 2015 This report describes our judgement of the quality of care at this trust. Ratings Overall rating for this trust Good Are services at this trust safe? Good
+""",
+        [E(date="2015-11-09", overall_rating=GOOD)],
+    ),
+    Case(
+        "run-on-cover-label-garbled",
+        """1 Eastgate Hospital Quality Report Tel: Website: Date of inspection visit: and 14 June 2015 Date of publication: 01/10/2015 This report describes our judgement of the quality of care at this hospital. We inspected the hospital as part of our comprehensive programme.
+""",
+        [E()],
+    ),
+    Case(
+        "summary-page-after-an-earlier-inspection",
+        """Inspection Summary
+
+This practice is rated as Good overall. (Previous inspection 4 May 2016 – Requires improvement)
+
+We carried out an announced comprehensive inspection of Elm Row Surgery on 4 May 2016.
+
+Following the inspection on 4 May 2016 the provider sent us an action plan. We then carried out an announced comprehensive inspection on 19 June 2018 to confirm the practice had made improvements.
+""",
+        [E(date="2018-06-19", overall_rating=GOOD, previous_rating=RI, announced=True)],
+    ),
+    Case(
+        "letter-visit-between",
+        """Letter from the Chief Inspector of Hospitals
+
+The Care Quality Commission carried out a comprehensive inspection which included an inspection visit between the 2 and 4 February 2016. Overall, we rated this hospital as good.
+""",
+        [E(date="2016-02-02", overall_rating=GOOD)],
+    ),
+    # --- single-inspection pages, list entries, kinds, header of a previous provider ---------------
+    Case(
+        "summary-page-without-a-date",
+        """Latest inspection summary
+
+Overall inspection
+
+Good
+
+Updated 2 March 2021
+
+Letter from the Chief Inspector of Hospitals
+
+Riverside Community Health is a social enterprise serving two boroughs.
+
+Our key findings were as follows:
+""",
+        [E()],
+    ),
+    Case(
+        "service-report-list-inline-headlines",
+        """Reports
+
+Inspection carried out on 4 - 6 May 2017 During an inspection of Community dental services Download report PDF
+Inspection carried out on 2 Feb to 9 Mar 2016 During an inspection of Urgent care services Download report PDF
+Inspection carried out on 2 Feb to 9 Mar 2016 During an inspection of Community health services for adults Download report PDF
+""",
+        [E(date="2017-05-04"), E(date="2016-02-02"), E(date="2016-02-02")],
+    ),
+    Case(
+        "assessment-without-headline",
+        """Updated 3 December 2024
+
+We started this assessment on 14 October 2024 and completed it on 21 October 2024. People were not always protected from avoidable harm.
+""",
+        [E("assessment", "2024-10-14")],
+    ),
+    Case(
+        "desk-review-without-headline",
+        """Updated 20 June 2016
+
+We carried out a desk-based review of this practice on 1 June 2016 to check that improvements planned after our comprehensive inspection on 3 February 2016 had been made. We looked at documents the provider sent us.
+""",
+        [E("review", "2016-06-01")],
+    ),
+    Case(
+        "header-of-a-previous-provider",
+        """The provider of this service changed - see old profile
+
+We have not inspected this service yet
+
+Inspection summaries and ratings from previous provider
+
+Overall summary & rating
+
+Requires improvement
+
+Updated 9 May 2019
+
+We carried out an announced comprehensive inspection at Oak Lane Clinic on 12 March 2019. This practice is rated as requires improvement overall.
+""",
+        [E(date="2019-03-12", overall_rating=RI, announced=True)],
+    ),
+    Case(
+        "announced-main-visit-and-an-unannounced-one",
+        """Letter from the Chief Inspector of Hospitals
+
+The inspection took place between 5 and 7 October and unannounced inspections took place on 16 and 19 October 2015. Overall, we rated this trust as requires improvement.
+""",
+        [E(date="2015-10-05", overall_rating=RI)],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -91,6 +92,13 @@ HEADLINE_RE = re.compile(
     rf"\s+carried\s+out\s+on\s+(?P<date>{_DATE_WORDS})[ \t]*$",
     re.I | re.M,
 )
+#: A provider page's list of service reports, one line each: "Inspection carried out on 6 Mar to
+#: 18 Apr 2018 During an inspection of Community health inpatient services Download report PDF".
+INLINE_HEADLINE_RE = re.compile(
+    r"^[ \t]*(?P<kind>Inspection|Review|Assessment)\s+carried\s+out\s+on\s+(?P<date>[^\n]{4,90}?)[ \t]+"
+    r"During\s+an?\s+(?P<what>[^\n]*?)[ \t]*$",
+    re.I | re.M,
+)
 REPORT_FROM_RE = re.compile(
     rf"^[ \t\-•]*Report\s+from\s+(?P<date>{_DATE_WORDS})\s+assessment[ \t]*$", re.I | re.M
 )
@@ -109,7 +117,12 @@ DURING_RE = re.compile(
     re.I | re.M,
 )
 _HEADLINE_WORDS = ("inspection", "review", "assessment", "focused", "responsive")
-BARE_DATE_LINE_RE = re.compile(r"^[ \t]*(?P<date>[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$", re.M)
+BARE_DATE_LINE_RE = re.compile(
+    r"^[ \t]*(?P<date>(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s+)?"
+    r"[0-3]?\d[^\n]{3,150}?(?:19|20)\d\d)[ \t]*$",
+    re.M | re.I,
+)
+_WEEKDAY_START = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 @dataclass(frozen=True)
@@ -132,14 +145,23 @@ def kind_of(words: str) -> Kind:
 
 
 def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
-    """A line that is nothing but a date (or list or range of dates)."""
+    """A line that is nothing but a date (or list or range of dates; or several dates, one
+    after another: "6/9/2022, 30/01/2023"), with its first day and the span of the date that
+    gives it: the line from that date on, or that date alone where others follow it (a
+    leading weekday, "Tuesday 01 - ...", is left out)."""
     dates = list(iter_dates(text, start, end))
-    if len(dates) != 1:
+    if not dates:
         return None
     d = dates[0]
-    if text[start : d.start].strip() or text[d.end : end].strip(" \t.,"):
+    lead = text[start : d.start].strip()
+    if lead and not lead.lower().startswith(_WEEKDAY_START):
         return None
-    return d.first, start, end
+    for before, after in itertools.pairwise(dates):  # only separators between the dates
+        if text[before.end : after.start].strip(" \t,;&").lower() not in ("", "and", "to"):
+            return None
+    if text[dates[-1].end : end].strip(" \t.,"):
+        return None
+    return d.first, d.start, end if len(dates) == 1 else d.end
 
 
 def _next_line(text: str, pos: int) -> tuple[int, int] | None:
@@ -172,15 +194,18 @@ def _find_event_starts(text: str) -> list[EventStart]:
     starts: list[EventStart] = []
     claimed: set[int] = set()  # During lines already tied to a headline
 
-    def add_headline(line_start: int, line_end: int, kind: Kind | None) -> None:
+    def add_headline(
+        line_start: int, line_end: int, kind: Kind | None, span: tuple[int, int] | None = None
+    ) -> None:
         d = read_event_date(text[line_start:line_end])
-        date = (d[0], line_start, line_end) if d else None
+        span = span or (line_start, line_end)
+        date = (d[0], *span) if d else None
         nxt = _next_line(text, line_end)
         during = DURING_RE.match(text, nxt[0]) if nxt else None
         if during and nxt and during.end() <= nxt[1] + 1:
             claimed.add(during.start())
             kind = kind or kind_of(during.group("what"))
-        starts.append(EventStart(line_start, kind or "inspection", date, (line_start, line_end)))
+        starts.append(EventStart(line_start, kind or "inspection", date, span))
 
     # One pass over the lines; a cheap test of a line's first word picks the pattern to try.
     during_lines: list[re.Match[str]] = []
@@ -192,16 +217,23 @@ def _find_event_starts(text: str) -> list[EventStart]:
         if first.startswith(_HEADLINE_WORDS):
             if m := HEADLINE_RE.match(text, pos, end):
                 add_headline(m.start(), m.end(), kind_of(m.group("kind")))
+            elif (m := INLINE_HEADLINE_RE.match(text, pos, end)) and read_event_date(
+                m.group("date")
+            ):
+                add_headline(m.start(), m.end(), kind_of(m.group("kind") + " " + m.group("what")))
         elif first.startswith("report"):
             if m := REPORT_FROM_RE.match(text, pos, end):
                 add_headline(m.start(), m.end(), "assessment")
         elif first.startswith("during"):
             if m := DURING_RE.match(text, pos, end):
                 during_lines.append(m)
-        elif first[:1].isdigit() and (m := BARE_DATE_LINE_RE.match(text, pos, end)):
+        elif (first[:1].isdigit() or first.startswith(_WEEKDAY_START)) and (
+            m := BARE_DATE_LINE_RE.match(text, pos, end)
+        ):
             nxt = _next_line(text, m.end())
-            if _line_date(text, m.start(), m.end()) and nxt and DURING_RE.match(text, nxt[0]):
-                add_headline(m.start(), m.end(), None)
+            bare = _line_date(text, m.start(), m.end())
+            if bare and nxt and DURING_RE.match(text, nxt[0]):
+                add_headline(m.start(), m.end(), None, (bare[1], bare[2]))
         pos = end + 1
     if not starts:
         for m in OLD_HEADLINE_RE.finditer(text):
@@ -217,7 +249,11 @@ def _find_event_starts(text: str) -> list[EventStart]:
     for s in starts:
         if merged and s.date and merged[-1].date and s.date[0] == merged[-1].date[0]:
             between = text[merged[-1].start : s.start]
-            if len(between) < 400 and not DURING_RE.search(between):
+            if (
+                len(between) < 400
+                and not DURING_RE.search(between)
+                and not INLINE_HEADLINE_RE.search(between)
+            ):
                 continue
         merged.append(s)
     return merged

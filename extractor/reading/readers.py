@@ -14,9 +14,11 @@ import datetime as dt
 import re
 
 from extractor.reading.values import (
+    MONTH_PATTERN,
     NUMBER_PATTERN,
     first_date,
     iter_dates,
+    month_number,
     normalize_rating,
     parse_number,
     partial_date_then_full,
@@ -45,12 +47,34 @@ _NOT_OVERALL_BEFORE = re.compile(
     rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
     re.IGNORECASE,
 )
+#: Parts counted: "four services were rated as", "two of the wards are rated", "three were rated".
+_PARTS_BEFORE = re.compile(
+    rf"(?:\b(?:{NUMBER_PATTERN}|both|several|some|most|other|remaining)\s+(?:of\s+(?:the|its|our)\s+)?"
+    rf"(?:[\w’'-]+\s+){{0,2}}?(?:services|wards|population\s+groups|locations|hospitals|domains)\s+"
+    rf"(?:were|are|have\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
+    rf"\b(?:{NUMBER_PATTERN}|both|others?|the\s+rest)\s+(?:were|are)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
+    re.IGNORECASE,
+)
+#: "Overall the practice is now rated as good in all areas": every part and so the whole.
+_ALL_AREAS = re.compile(
+    r"^\s+in\s+(?:all|every)\s+(?:areas?|(?:five\s+|of\s+the\s+)?(?:key\s+questions?|domains?))\b",
+    re.I,
+)
 _PREV_CUE = re.compile(
     r"\b(?:last|previous|prior|earlier|initial|preceding)\b(?:\s+[\w-]+){0,3}?\s+"
     r"(?:inspection|inspections|inspected|visit|report|rating|rated|assessment|assessed)\b|"
     r"\bpreviously\b|\bre-?inspected\b|\blast\s+inspected\b|\binitially\s+inspected\b|"
     r"\bat\s+that\s+(?:inspection|visit|assessment)\b|"
-    r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b",
+    r"\bwhen\s+(?:it|the\s+\w+)\s+was\s+rated\b|\bthen\s+rated\b|\bhad\s+(?:previously\s+)?been\s+rated\b",
+    re.IGNORECASE,
+)
+#: A time cue after the rating that puts it in the past: "rated as requires improvement at the
+#: last inspection", "rated good overall at our previous visit in 2017", "rated inadequate three
+#: times prior to this inspection", "rated good when we last inspected".
+_PREV_AFTER = re.compile(
+    r"[^.;]{0,40}?\b(?:(?:at|in|during|following|after|from|by)\s+(?:the|our|its|their|that)\s+"
+    r"(?:last|previous|prior|earlier|preceding|initial|first)\b|(?:times|occasions)\s+(?:prior\s+to|"
+    r"before)\b|when\s+(?:we|it\s+was)\s+(?:last|previously|first)\b|at\s+that\s+(?:time|inspection)\b)",
     re.IGNORECASE,
 )
 
@@ -74,6 +98,13 @@ _OVERALL_PATTERNS = [
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s+{_R}\s*[^\w\s.]?\s*(?:\.|$)", re.I),
     re.compile(rf"\boverall\s+rating\s+for\s+this\s+[\w-]+\s*\n\s*{_R}", re.I),
+    # a Quality Report's ratings table run into one line: "Ratings Overall rating for this
+    # hospital Inadequate Urgent and emergency services Inadequate ..."
+    re.compile(
+        rf"\bratings\s+overall\s+rating\s+for\s+this\s+(?:hospital|trust|service|location|practice|"
+        rf"provider)\s+{_R}(?=\s+(?-i:[A-Z]))",
+        re.I,
+    ),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(
         rf"\boverall,?\s+(?:the\s+{_SUBJ}\s+|this\s+{_SUBJ}\s+|it\s+)?(?:is|was|remains)\s+"
@@ -82,7 +113,7 @@ _OVERALL_PATTERNS = [
     ),
     re.compile(rf"\boverall,?\s+we\s+(?:have\s+)?rated\s+[\w' &-]{{1,60}}?\s+as\s+{_R}", re.I),
     re.compile(
-        rf"\bwe\s+(?:have\s+)?rated\s+(?:it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}",
+        rf"\bwe\s+(?:have\s+)?rated\s+(?:it\s+them|it|this\s+{_SUBJ}|the\s+{_SUBJ}|them)\s+(?:as\s+)?{_R}",
         re.I,
     ),
     re.compile(
@@ -104,6 +135,11 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\bhas\s+not\s+changed\s+from\s+{_R}", re.I),
+    # "We have revised the overall rating for the practice, which is now good."
+    re.compile(
+        rf"\boverall\s+rating\b[^.]{{0,60}}?,?\s+which\s+is\s+now\s+(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
     re.compile(rf"\bcontinued?s?\s+to\s+support\s+the\s+(?:overall\s+)?rating\s+of\s+{_R}", re.I),
     re.compile(
         rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
@@ -113,17 +149,56 @@ _OVERALL_PATTERNS = [
     re.compile(rf"\b{_R}\s+overall\b", re.I),
 ]
 _STAYED_SAME = re.compile(
-    rf"\brating\s+of\s+(?:this|the)\s+{_SUBJ}\s+(?:stayed|remained)\s+the\s+same\b[^.]*?\.?\s*"
-    rf"we\s+rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
+    rf"\brating\s+of\s+(?:(?:this|the)\s+{_SUBJ}|(?:the\s+)?services)\s+(?:stayed|remained)\s+the\s+"
+    rf"same\b[^.]*?\.?\s*we\s+rated\s+(?:it\s+them|them|it|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
     re.I | re.S,
 )
+#: The rating this event kept from the one before: both the overall and the previous rating
+#: ("Our rating of services stayed the same. We rated them as good", "The practice is still
+#: rated as inadequate", "continues to be rated as good", "The service remains rated as good
+#: overall", "The previous rating of Outstanding remains", "We found this rating had not changed
+#: and we rated it outstanding overall", "received a rating of good ... has retained this
+#: rating"). Read before the time cues: such a sentence speaks of the earlier rating and of this
+#: event's at once.
+_SAME_AS_BEFORE = [
+    _STAYED_SAME,
+    re.compile(
+        rf"\b(?:(?:is|was|are|remains)\s+still|(?:continues|continue)\s+to\s+be|remains|remain)\s+"
+        rf"rated\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:previous|last|existing|current)\s+(?:overall\s+)?rating\s+of\s+{_R}\s+"
+        rf"(?:remains|still\s+stands|stands|continues|is\s+unchanged)\b",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:this|the|that|its|our)\s+(?:overall\s+)?rating\s+(?:had|has)\s+not\s+changed\s+"
+        rf"and\s+we\s+(?:have\s+)?rated\s+(?:it|them|this\s+\w+|the\s+\w+)\s+(?:as\s+)?{_R}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:previous|last|earlier)\s+(?:[\w-]+\s+){{0,3}}?(?:inspection|rating)\b[^.]{{0,80}}?"
+        rf"\brating\s+of\s+{_R}[^.]{{0,30}}\.\s*[^.]{{0,80}}?\b(?:retained|kept|maintained|keeps|"
+        rf"retains)\s+(?:this|that|its|the\s+same)\s+rating\b",
+        re.I,
+    ),
+]
 _PREVIOUS_PATTERNS = [
     re.compile(
         rf"\brating\s+at\s+(?:the\s+|our\s+)?(?:last|previous)\s+inspection\s*[:\-–]\s*{_R}", re.I
     ),
     re.compile(rf"\b(?:last|previous)\s+rating\b[^.()]{{0,60}}?\b(?:was|is|of)\s+{_R}", re.I),
-    re.compile(rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*{_R}\s*\)", re.I),
+    re.compile(
+        rf"\(\s*previous\s+(?:inspection|rating)\b[^()\n]{{0,40}}?[–\-:]\s*(?:overall\s*[–\-:]?\s*)?"
+        rf"{_R}\s*[);,]",
+        re.I,
+    ),
     re.compile(rf"\boverall\s+rating\s+(?:for\s+the\s+\w+\s+)?of\s+{_R}", re.I),
+    re.compile(
+        rf"\b(?:received|given|awarded|gave\s+it|had)\s+(?:a|an|the)\s+(?:overall\s+)?rating\s+of\s+{_R}",
+        re.I,
+    ),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
     re.compile(
@@ -149,9 +224,39 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     after = passage[m.end(group) : m.end(group) + 40]
     if _NOT_OVERALL_BEFORE.search(before):
         return None
-    if _NOT_OVERALL_AFTER.match(after) and not re.match(r"^['’\"”]?\s+overall", after, re.I):
+    if "rated" in before[-16:] and _PARTS_BEFORE.search(before):
+        return None
+    if (
+        _NOT_OVERALL_AFTER.match(after)
+        and not re.match(r"^['’\"”]?\s+overall", after, re.I)
+        and not (_ALL_AREAS.match(after) and m.group(0)[:8].lower().startswith("overall"))
+    ):
         return None
     return rating
+
+
+_SAME_WORDS = (
+    "same",
+    "still",
+    "continue",
+    "remain",
+    "retain",
+    "kept",
+    "keeps",
+    "maintain",
+    "not changed",
+)
+
+
+def _same_as_before(passage: str) -> tuple[str, int, int] | None:
+    low = passage.lower()
+    if not any(w in low for w in _SAME_WORDS):  # a cheap test first
+        return None
+    for pattern in _SAME_AS_BEFORE:
+        for m in pattern.finditer(passage):
+            if r := _rating_ok(passage, m):
+                return r, m.start("r"), m.end("r")
+    return None
 
 
 def is_previous_context(passage: str, upto: int | None = None) -> bool:
@@ -168,13 +273,16 @@ def read_overall_rating(
     (letter-style reports: "We carried out ... on 25 February 2016. The overall rating for the
     practice was good."); then only "changed from X to Y" and "stayed the same" forms count.
     """
-    m = _STAYED_SAME.search(passage)
-    if m and (r := _rating_ok(passage, m)):
-        return r, m.start("r"), m.end("r")
+    if (same := _same_as_before(passage)) is not None:
+        return same
     for i, pattern in enumerate(_OVERALL_PATTERNS):
         for m in pattern.finditer(passage):
             group = "r2" if i == 0 else "r"
-            if i != 0 and (previous_context or is_previous_context(passage, m.start(group))):
+            if i != 0 and (
+                previous_context
+                or is_previous_context(passage, m.start(group))
+                or _PREV_AFTER.match(passage, m.end(group))
+            ):
                 continue
             r = _rating_ok(passage, m, group)
             if r:
@@ -182,17 +290,27 @@ def read_overall_rating(
     return None
 
 
+#: The previous-rating forms that tie the rating to this event ("The last rating for this
+#: service was good", "(Previous rating June 2019 - Good)", "has changed from X to Y", "remains
+#: good"), as against an earlier inspection's narrated rating.
+_DIRECT_PREVIOUS = 3
+
+
 def read_previous_rating(
-    passage: str, *, previous_context: bool = False
+    passage: str, *, previous_context: bool = False, direct: bool = False
 ) -> tuple[str, int, int] | None:
-    """The rating from before this event that the passage states (rating, start, end)."""
+    """The rating from before this event that the passage states (rating, start, end).
+
+    With ``direct``, only the forms that tie that rating to this event are read, not an
+    earlier inspection's narrated rating ("At our inspection in May 2016 we rated it good")."""
     m = _OVERALL_PATTERNS[0].search(passage)
     if m and (r := _rating_ok(passage, m, "r1")):
         return r, m.start("r1"), m.end("r1")
-    m = _STAYED_SAME.search(passage)
-    if m and (r := _rating_ok(passage, m)):
-        return r, m.start("r"), m.end("r")
-    for i, pattern in enumerate(_PREVIOUS_PATTERNS):
+    if (same := _same_as_before(passage)) is not None:
+        return same
+    for i, pattern in enumerate(
+        _PREVIOUS_PATTERNS[:_DIRECT_PREVIOUS] if direct else _PREVIOUS_PATTERNS
+    ):
         for m in pattern.finditer(passage):
             if i >= 2 and not (previous_context or is_previous_context(passage, m.start("r"))):
                 continue
@@ -298,6 +416,12 @@ _PERIOD = re.compile(
 )
 
 
+_FURTHER = re.compile(
+    rf"\b(?:a\s+further|another|an\s+additional|and\s+(?:a\s+)?further)\s+{NUMBER_PATTERN}\s+(?:[\w-]+\s+)?"
+    rf"{_PEOPLE_NOUN}\b",
+    re.I,
+)
+
 #: "Number of service users on the day of inspection: 29" (older report forms).
 _PEOPLE_LABEL = re.compile(
     rf"\bnumber\s+of\s+{_PEOPLE_NOUN}\b(?:\s+[\w-]+){{0,14}}?\s*:\s*(?P<n>{NUMBER_PATTERN})\b", re.I
@@ -319,10 +443,21 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
             return n, label.start("n"), label.end("n")
     if _PERIOD.search(passage) or len(_UNIT_PART.findall(passage)) >= 2:
         return None
+    low = passage.lower()
+    if ("further" in low or "another" in low or "additional" in low) and _FURTHER.search(
+        passage
+    ):  # "seven people in the unit, a further ten at day care": parts
+        return None
     for m in _PEOPLE_RE.finditer(passage):
         n = parse_number(m.group("n"))
         if n is None or n == 0 or n > 100000:
             continue
+        if (
+            n >= 1000
+            and re.match(r"patients", m.group(0).split()[-1], re.I)
+            and not _AT_THE_TIME.search(passage)
+        ):
+            continue  # a practice's list or a population served, not those using it that day
         before = passage[max(0, m.start() - 160) : m.start()]
         after = passage[m.end() : m.end() + 80]
         if _CAPACITY_BEFORE.search(before[-80:]) or _CAPACITY_AFTER.match(after):
@@ -374,9 +509,32 @@ _ANNOUNCED_FALSE = re.compile(
 _PART_NOTICE = re.compile(
     r"\b(?:first|second|one|1st)\s+day\b[^.]{0,50}\bun-?announced\b|\bun-?announced\s+on\s+the\s+"
     r"(?:first|second)\s+day\b|\b(?:also|further|additional|follow[\s-]?up)\b[^.]{0,40}\bun-?announced"
-    r"\b|\bun-?announced\s+(?:follow[\s-]?up\s+)?visits\b|\bannounced\s+part\b|\bun-?announced\s+part\b",
+    r"\b|\bun-?announced\s+(?:follow[\s-]?up\s+)?visits\b|\bannounced\s+part\b|\bun-?announced\s+part\b|"
+    # "... between 9 and 11 July 2014, along with an unannounced visit on 21 July"
+    r"\b(?:along\s+with|as\s+well\s+as|plus|followed\s+by|together\s+with)\s+(?:an?\s+|two\s+|three\s+)?"
+    r"(?:further\s+|subsequent\s+|additional\s+|separate\s+)?un-?announced\s+(?:visit|inspection)s?\b|"
+    r"\band\s+(?:two\s+|three\s+)?(?:further\s+|subsequent\s+|additional\s+)?un-?announced\s+"
+    r"(?:inspection\s+)?(?:visits|inspections)\b",
     re.I,
 )
+#: A day and month, with or without a year ("7 to 11 December", "23 December 2015").
+_DAY_MONTH = re.compile(
+    rf"\b(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{MONTH_PATTERN})\b", re.I
+)
+
+
+def _unannounced_between_days(passage: str, at: int) -> bool:
+    """An unannounced visit on a later day than the one the passage dated before it: "from 7 to
+    11 December. We undertook an unannounced inspection on 23 December" (a part of the event)."""
+
+    def day(m: re.Match[str]) -> tuple[int, int]:
+        return month_number(m.group("m")), int(m.group("d"))
+
+    before = [day(m) for m in _DAY_MONTH.finditer(passage, 0, at)]
+    after = [day(m) for m in _DAY_MONTH.finditer(passage, at)]
+    return bool(before and after and max(after) > min(before))
+
+
 _ANNOUNCE_SUBJECT = re.compile(
     r"\b(?:inspection|visit|visits|inspected|inspect|assessment|we|site|it)\b", re.I
 )
@@ -409,6 +567,8 @@ def read_announced(passage: str) -> tuple[bool, int, int] | None:
     f = _ANNOUNCED_FALSE.search(passage)
     if t and f:
         return None
+    if f and _unannounced_between_days(passage, f.start()):
+        return None
     if f:
         return False, f.start(), f.end()
     if t:
@@ -420,7 +580,10 @@ def mixed_notice(passage: str) -> bool:
     """The passage says one part of the event was unannounced and another part was not."""
     has_t = bool(_ANNOUNCED_TRUE.search(passage))
     has_f = bool(_ANNOUNCED_FALSE.search(passage))
-    return bool(_PART_NOTICE.search(passage)) or (has_t and has_f)
+    if _PART_NOTICE.search(passage) or (has_t and has_f):
+        return True
+    f = _ANNOUNCED_FALSE.search(passage) if has_f else None
+    return f is not None and _unannounced_between_days(passage, f.start())
 
 
 # --- the page header's current rating ---------------------------------------------------------

@@ -26,6 +26,8 @@ _MONTH = (
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?"
 )
 _YEAR = r"(?:19|20)\d\d"
+#: A month's name, full or short ("September", "Sept", "Sep.").
+MONTH_PATTERN = _MONTH
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?,?"
 _ITEM = rf"(?:{_WEEKDAY}|{_DAY}|{_MONTH}|{_YEAR})"
 _YEAR_RE = re.compile(rf"(?<!\d){_YEAR}(?!\d)")
@@ -55,6 +57,11 @@ class DateMention:
     #: True when the first day's year or month was borrowed from a later part
     #: ("30 March and 12 April 2023").
     borrowed: bool = False
+
+
+def month_number(name: str) -> int:
+    """The number of a month written as :data:`MONTH_PATTERN` matches it ("Sept." -> 9)."""
+    return _MONTHS[name.rstrip(".").lower()]
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date | None:
@@ -138,11 +145,13 @@ def first_date(text: str) -> DateMention | None:
 def partial_date_then_full(text: str) -> DateMention | None:
     """A day and month whose year comes in a later date of the same passage.
 
-    "started on 12 April and ended on 20 April 2022" -> 12 April 2022; a first month after the
-    later one means the year before ("30 December and ended on 4 January 2019").
+    "started on 12 April and ended on 20 April 2022" -> 12 April 2022, "between 14 and 17 April
+    and on 2 May 2015" -> 14 April 2015; a first month after the later one means the year before
+    ("30 December and ended on 4 January 2019").
     """
     m = re.search(
-        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w.])(?!\s*,?\s*{_YEAR})",
+        rf"(?<![\w/])(?P<day>[0-3]?\d)(?:st|nd|rd|th)?(?:\s*(?:,|&|\band\b|\bto\b|-|–)\s*(?:the\s+)?"
+        rf"[0-3]?\d(?:st|nd|rd|th)?)*\s+(?:of\s+)?(?P<month>{_MONTH})(?![\w.])(?!\s*,?\s*{_YEAR})",
         text,
         re.I,
     )
