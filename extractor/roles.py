@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from extractor.reading.layout import find_event_starts
@@ -192,6 +192,15 @@ _AFTER_PART = re.compile(
     rf"the\s+{_KQ})",
     re.I,
 )
+#: "rated good in all areas" after "Overall": every part and so the whole.
+_IN_ALL = re.compile(r"^['‘’\"“”]?\s*(?:in|across)\s+all\b", re.I)
+
+
+def _overall_in_all(before: str, after: str) -> bool:
+    """ "Overall the practice is rated as good in all areas": the whole, rated the same in all."""
+    return bool(_IN_ALL.match(after)) and bool(re.search(r"\boverall\b", before, re.I))
+
+
 _AFTER_OVERALL = re.compile(r"^['‘’\"“”.]?\s*overall\b", re.I)
 _HEADER_LINE = re.compile(
     r"^[ \t]*(?:Overall\s*:\s*|Overall\s+summary\s*&\s*rating\s*\n\s*|Latest\s+rating\s*:?\s*)"
@@ -390,7 +399,7 @@ def judge(
     scope: Scope
     scope, subject = _subject_scope(sentence[:start] if lo == 0 or not before.strip() else before)
     why = [f"subject {subject!r}"] if subject else []
-    if scope != "part" and _AFTER_PART.match(after):
+    if scope != "part" and _AFTER_PART.match(after) and not _overall_in_all(before, after):
         scope, why = "part", [f"{after.strip()[:30]!r} after it"]
     elif scope == "unknown" and _AFTER_OVERALL.match(after):
         scope = "whole"
@@ -441,17 +450,34 @@ def roles_in(
             continue
         s, e = sentence_span(text, m.start(), m.end())
         before = _previous_sentence(text, s)
-        out.append(
-            judge(
-                text[s:e],
-                m.start() - s,
-                m.end() - s,
-                event_date=event_date,
-                before_sentence=before,
-                context=_context(text, s),
-            )
+        role = judge(
+            text[s:e],
+            m.start() - s,
+            m.end() - s,
+            event_date=event_date,
+            before_sentence=before,
+            context=_context(text, s),
         )
+        if role.time == "earlier" and _KEPT_SINCE.search(_next_sentence(text, e)):
+            # "In our previous inspection the service was rated good. After this inspection,
+            # the service has retained this rating.": the earlier rating stands for this event too.
+            role = replace(role, time="both", why=role.why + ", kept since")
+        out.append(role)
     return out
+
+
+#: A sentence that says the rating just given still stands ("has retained this rating").
+_KEPT_SINCE = re.compile(
+    r"^[^.]{0,80}\b(?:retain(?:s|ed)?|kept|keeps|maintain(?:s|ed)?|remains?|still\s+holds?)\s+"
+    r"(?:this|that|the\s+same|its|their)\s+rating\b",
+    re.I,
+)
+
+
+def _next_sentence(text: str, end: int) -> str:
+    nxt = text[end : end + 300].lstrip()
+    cut = nxt.find(". ")
+    return nxt if cut < 0 else nxt[: cut + 1]
 
 
 def _context(text: str, s: int) -> Context:

@@ -801,3 +801,37 @@ def test_every_code_the_checker_emits_has_a_test_here() -> None:
     tests = source[source.index("# --- the baseline") :]
     untested = [c for c in emitted if not re.search(rf'\("{c}", "(?:error|warning)"', tests)]
     assert untested == []
+
+
+KEPT_TEXT = """Inspection carried out on 4 June 2021
+
+At our last inspection the service was given a rating of good overall. After this inspection, \
+the service has retained this rating.
+
+At our last inspection the home was rated requires improvement overall. Staff were kind.
+"""
+
+
+def test_an_earlier_rating_kept_by_this_event_is_this_events_too() -> None:
+    def check(quote: str, rating: str) -> set[tuple[str, str, int | None, str | None]]:
+        event = Event(
+            kind="inspection",
+            date=D(2021, 6, 4),
+            overall_rating=rating,
+            evidence={
+                "date": at("Inspection carried out on 4 June 2021", KEPT_TEXT),
+                "overall_rating": at(quote, KEPT_TEXT),
+            },
+        )
+        r = Record(source="page.txt", backend="hand", events=[event])
+        return {f for f in found(check_record(r, KEPT_TEXT, today=TODAY)) if f[1] == "error"}
+
+    kept = (
+        "At our last inspection the service was given a rating of good overall. After this "
+        "inspection, the service has retained this rating."
+    )
+    assert check(kept, "Good") == set()
+    not_kept = "At our last inspection the home was rated requires improvement overall."
+    flagged = check(not_kept, "Requires improvement")
+    assert {(e, f) for _, _, e, f in flagged} == {(0, "overall_rating")}
+    assert {code for code, *_ in flagged} <= {"rating_time", "wrong_role"}

@@ -490,3 +490,21 @@ def test_no_announced(passage: str) -> None:
 )
 def test_mixed_notice(passage: str, mixed: bool) -> None:
     assert mixed_notice(passage) is mixed
+
+
+@pytest.mark.parametrize(
+    "passage",
+    [
+        "The home remains rated as good and Caring is now rated outstanding.",
+        "Overall the agency is still rated good and Well-led has improved to good.",
+    ],
+)
+def test_a_kept_rating_followed_by_a_key_question_clause_is_the_whole(passage: str) -> None:
+    got = read_overall_rating(passage)
+    assert got is not None and got[0] in ("Good",)
+
+
+def test_a_rating_joined_to_a_key_question_is_not_the_whole() -> None:
+    assert (
+        read_overall_rating("The clinic was rated good and safe as requires improvement.") is None
+    )

@@ -758,3 +758,17 @@ def test_backend_matches_the_function_and_takes_no_options() -> None:
     assert RulesBackend().extract(doc) == extract_events(doc)
     with pytest.raises(ConfigurationError, match=r"rules backend: model: not an option.*openai"):
         RulesBackend(model="x")
+
+
+def test_an_adverb_does_not_hide_an_earlier_inspection() -> None:
+    text = (
+        "Inspection summary\n\n"
+        "This inspection was a desk-based review carried out on 3 March 2020.\n\n"
+        "We previously carried out an announced inspection at Elm Lodge on 2 May 2019. "
+        "Overall the home was rated as good with requires improvement for well-led.\n\n"
+        "We carried out this review to check the actions the provider had taken.\n\n"
+        "Overall the home remains rated as good and Well-led is now rated good.\n"
+    )
+    event = extract_events(Document.from_text(text)).events[0]
+    assert event.overall_rating == "Good"
+    assert event.evidence["overall_rating"].quote.startswith("Overall the home remains rated")

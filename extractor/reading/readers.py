@@ -37,7 +37,8 @@ _SUBJ = (
 _NOT_OVERALL_AFTER = re.compile(
     rf"^\s*(?:for\s+(?:providing\s+|being\s+|the\s+)?{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
     rf"in\s+(?:the\s+)?(?:key|{_KQ}|every|all|each|some|one|two|three|four|five)|service\b|"
-    rf"and\s+{_KQ}\b|(?:and\s+)?(?:in|for)\s+(?:the\s+)?{_KQ})",
+    rf"and\s+{_KQ}\b(?!\s+(?:is|was|has|have|are|were|remains?|now)\b)|"
+    rf"(?:and\s+)?(?:in|for)\s+(?:the\s+)?{_KQ})",
     re.IGNORECASE,
 )
 _NOT_OVERALL_BEFORE = re.compile(
