@@ -26,6 +26,7 @@ from extractor.cli_options import (
     model_options,
     quiet_option,
     records_output_option,
+    remember_base_url,
 )
 from extractor.errors import ExtractorError, UsageError
 from extractor.evaluation import (
@@ -39,6 +40,7 @@ from extractor.evaluation import (
 from extractor.loading import iter_input_paths, read_text
 from extractor.pipeline import RunSummary, read_done, recheck_record, run_extraction
 from extractor.records import Record
+from extractor.redact import redact_text
 from extractor.runlog import append_run_log, run_log_path
 from extractor.version import __version__
 
@@ -237,7 +239,7 @@ def _run(
             if record.model:
                 models.add(record.model)
             if record.error is not None and not quiet:
-                _err(f"{record.source}: {record.error.message}")
+                _err(f"{record.source}: {record.error.message}")  # redacted by the pipeline
             if bar is not None:
                 bar[0].advance(bar[1])
 
@@ -424,6 +426,7 @@ def cache_clear_(cache_dir: Path | None) -> None:
 
 _BASE_URL_SERVER_OPTION = click.option(
     "--base-url",
+    callback=remember_base_url,
     help="Server URL (default: the one the batches were submitted to, else $OPENAI_BASE_URL, "
     "else OpenAI).",
 )
@@ -552,6 +555,7 @@ def batch_prepare(
 )
 @click.option(
     "--base-url",
+    callback=remember_base_url,
     help="Server URL (default: $OPENAI_BASE_URL, else OpenAI with $OPENAI_API_KEY).",
 )
 def batch_submit(requests: tuple[Path, ...], state_file: Path | None, base_url: str | None) -> None:
@@ -581,11 +585,11 @@ def _state_and_client(
 ) -> tuple[Path, BatchState, openai.OpenAI]:
     """The state file (given, or the one in the current directory), its contents, and a
     client for the server its batches live on (unless --base-url says otherwise)."""
-    from extractor.llm.batch import BatchState, find_state, open_client
+    from extractor.llm.batch import BatchState, find_state, open_client, state_server
 
     path = state_file or find_state()
     state = BatchState.load(path)
-    return path, state, open_client(base_url or state.base_url, needs=needs)
+    return path, state, open_client(state_server(state, base_url), needs=needs)
 
 
 @batch_.command(
@@ -738,12 +742,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         err.show()
         sys.exit(err.exit_code)
     except UsageError as err:
-        _err(f"error: {err}")
+        _err(f"error: {redact_text(str(err))}")
         sys.exit(2)
     except ExtractorError as err:
         if os.environ.get("CQC_EXTRACT_RAISE"):
             raise
-        _err(f"error: {err}")
+        _err(f"error: {redact_text(str(err))}")
         sys.exit(1)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -752,6 +756,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if os.environ.get("CQC_EXTRACT_RAISE") or "pytest" in sys.modules:
             raise
         _err(
-            f"internal error: {type(err).__name__}: {err} (set CQC_EXTRACT_RAISE=1 for a traceback)"
+            f"internal error: {type(err).__name__}: {redact_text(str(err))} "
+            "(set CQC_EXTRACT_RAISE=1 for a traceback)"
         )
         sys.exit(1)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from extractor.loading import DEFAULT_MAX_BYTES
+from extractor.redact import remember_url_secrets
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +37,7 @@ def model_options(*, base_url_help: str, for_what: str = "") -> Callable[[F], F]
     """``--model``, ``--base-url``, ``--mode`` and ``--temperature``."""
     return options(
         click.option("--model", help=f"Model name{for_what} (default: $CQC_EXTRACT_MODEL)."),
-        click.option("--base-url", help=base_url_help),
+        click.option("--base-url", callback=remember_base_url, help=base_url_help),
         click.option(
             "--mode",
             type=click.Choice(MODES, case_sensitive=False),
@@ -46,6 +47,13 @@ def model_options(*, base_url_help: str, for_what: str = "") -> Callable[[F], F]
             "--temperature", type=float, help=f"Sampling temperature{for_what} (default 0)."
         ),
     )
+
+
+def remember_base_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A ``--base-url`` callback: the URL's credentials are masked in every message from now
+    on (see :mod:`extractor.redact`)."""
+    remember_url_secrets(value)
+    return value
 
 
 def cache_options(*, dir_help: str, no_cache_help: str) -> Callable[[F], F]:
@@ -92,4 +100,5 @@ __all__ = [
     "options",
     "quiet_option",
     "records_output_option",
+    "remember_base_url",
 ]

@@ -20,6 +20,7 @@ from extractor.document import Document
 from extractor.errors import DocumentError, LoadError
 from extractor.loading import DEFAULT_MAX_BYTES, load_document
 from extractor.records import ErrorInfo, Issue, Record, Usage
+from extractor.redact import redact_text
 
 PathLike = str | os.PathLike[str]
 
@@ -30,7 +31,7 @@ def _error_record(source: str, backend: Backend, err: DocumentError, sha256: str
         source=source,
         sha256=sha256,
         backend=backend.name,
-        error=ErrorInfo(type=err.type, message=err.message),
+        error=ErrorInfo(type=err.type, message=redact_text(err.message)),
         usage=usage if isinstance(usage, Usage) else Usage(),
     )
 

@@ -3,7 +3,7 @@
 Every import counts, including those inside functions (imported on first use), except those
 under ``if TYPE_CHECKING:``. The layers, lowest first:
 
-1. the record schema and the plain types: records, version, document, errors
+1. the record schema and the plain types: records, version, document, errors, redact
 2. what a page says: reading/ (values, readers, layout)
 3. loading pages, the backend interface: loading, backends
 4. the checker
@@ -22,7 +22,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "extractor"
 
 LAYERS: list[set[str]] = [
-    {"records", "version", "document", "errors"},
+    {"records", "version", "document", "errors", "redact"},
     {"reading", "reading.values", "reading.readers", "reading.layout"},
     {"loading", "backends"},
     {"checker"},
@@ -67,7 +67,9 @@ def imports_of(path: Path, name: str) -> set[str]:
                 base = package.split(".") if package else []
                 base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
                 target = ".".join([*base, *([node.module] if node.module else [])])
-            elif node.module and (node.module == "extractor" or node.module.startswith("extractor.")):
+            elif node.module and (
+                node.module == "extractor" or node.module.startswith("extractor.")
+            ):
                 target = node.module.removeprefix("extractor").lstrip(".")
             else:
                 continue

@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from extractor.backends import Extraction
 from extractor.errors import ConfigurationError
 from extractor.records import SCHEMA_VERSION, Event, Evidence, Issue, Rating, Usage
+from extractor.redact import redact_url
 
 CACHE_ENV: Final = "CQC_EXTRACT_CACHE_DIR"
 #: Bumped when the stored form changes, so old entries are never misread.
@@ -51,8 +52,13 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(parts: Mapping[str, Any]) -> str:
-    """sha256 (hex) of the canonical JSON of ``parts`` plus the record schema version."""
+    """sha256 (hex) of the canonical JSON of ``parts`` plus the record schema version.
+
+    A ``base_url`` is taken without its credentials (:func:`~extractor.redact.redact_url`):
+    they do not change the answer, and a batch manifest stores the URL without them."""
     data = {**parts, "schema_version": SCHEMA_VERSION, "store_version": _STORE_VERSION}
+    if isinstance(data.get("base_url"), str):
+        data["base_url"] = redact_url(data["base_url"])
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
