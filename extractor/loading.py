@@ -19,6 +19,7 @@ import itertools
 import os
 import re
 import stat
+import sys
 from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,13 +37,22 @@ from extractor.errors import (
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "STDIN",
+    "STDIN_SOURCE",
     "SUPPORTED_SUFFIXES",
+    "display_path",
     "document_from_bytes",
     "html_to_text",
     "iter_input_paths",
     "load_document",
     "read_text",
 ]
+
+STDIN = "-"
+"""The path that names standard input (``extract -``, ``text -``); a file called ``-`` is
+``./-``."""
+STDIN_SOURCE = "<stdin>"
+"""The ``source`` of a document read from standard input."""
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Files larger than this (in bytes) are refused with :class:`DocumentTooLarge`."""
@@ -123,9 +133,49 @@ def load_document(
     :class:`BinaryDocument`, each with ``source`` and ``sha256`` set.
     """
     fspath = os.fspath(path)
-    src = fspath if source is None else source
+    if fspath == STDIN:
+        src = STDIN_SOURCE if source is None else source
+        return document_from_bytes(_read_stdin(src, max_bytes), src)
+    src = display_path(fspath) if source is None else source
     data = _read_bytes(fspath, src, max_bytes)
     return document_from_bytes(data, src, html_hint=Path(fspath).suffix.lower() in _HTML_SUFFIXES)
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as text that can be printed and written to JSON: a file name that is not valid
+    UTF-8 keeps each undecodable byte as a ``\\xNN`` escape."""
+    fspath = os.fspath(path)
+    try:
+        fspath.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(fspath).decode("utf-8", "backslashreplace")
+    return fspath
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "not a regular file (a FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file (a socket)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a regular file (a device)"
+    return "not a regular file"
+
+
+def _read_stdin(src: str, max_bytes: int) -> bytes:
+    """Standard input's bytes (up to ``max_bytes``: more is :class:`DocumentTooLarge`)."""
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, AttributeError, ValueError) as err:
+        raise _load_error(
+            UnreadableDocument, f"cannot read standard input ({err})", src, None
+        ) from err
+    if len(data) > max_bytes:
+        limit = _format_size(max_bytes)
+        raise _load_error(
+            DocumentTooLarge, f"file too large: more than {limit} (limit {limit})", src, None
+        )
+    return data
 
 
 def _read_bytes(fspath: str, src: str, max_bytes: int) -> bytes:
@@ -136,11 +186,20 @@ def _read_bytes(fspath: str, src: str, max_bytes: int) -> bytes:
     try:
         st = os.stat(fspath)
     except OSError as err:
-        raise _load_error(UnreadableDocument, _os_error_reason(err), src, None) from err
+        reason = _os_error_reason(err)
+        if isinstance(err, FileNotFoundError) and os.path.islink(fspath):
+            reason = f"broken symbolic link (to {display_path(os.readlink(fspath))})"
+        raise _load_error(UnreadableDocument, reason, src, None) from err
     if stat.S_ISDIR(st.st_mode):
+        try:  # a directory reaches here when it could not be searched: say why
+            with os.scandir(fspath):
+                pass
+        except OSError as err:
+            reason = f"directory cannot be searched: {_os_error_reason(err)}"
+            raise _load_error(UnreadableDocument, reason, src, None) from err
         raise _load_error(UnreadableDocument, "is a directory", src, None)
     if not stat.S_ISREG(st.st_mode):
-        raise _load_error(UnreadableDocument, "not a regular file", src, None)
+        raise _load_error(UnreadableDocument, _not_regular(st.st_mode), src, None)
     if st.st_size > max_bytes:
         message = f"file too large: {_format_size(st.st_size)} (limit {_format_size(max_bytes)})"
         raise _load_error(DocumentTooLarge, message, src, None)
@@ -194,7 +253,8 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
         if data.startswith(magic):
             raise _load_error(BinaryDocument, f"binary file: {kind}", source, sha256)
 
-    is_utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    bomless = _utf16_without_bom(data)
+    is_utf16 = bomless is not None or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not is_utf16:
         nul = data.find(b"\x00")
         if nul >= 0:
@@ -202,7 +262,10 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
             raise _load_error(BinaryDocument, message, source, sha256)
 
     try:
-        text, encoding = _decode(data, html_hint=html_hint)
+        if bomless is not None:
+            text, encoding = data.decode(bomless), bomless
+        else:
+            text, encoding = _decode(data, html_hint=html_hint)
     except UnicodeDecodeError as err:  # only a broken UTF-16 file gets here
         message = f"binary file: invalid UTF-16 text at byte {err.start}"
         raise _load_error(BinaryDocument, message, source, sha256) from err
@@ -215,6 +278,26 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
         message = f"binary file: {controls * 100 // len(text)}% control characters"
         raise _load_error(BinaryDocument, message, source, sha256)
     return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for text saved as UTF-16 without a byte-order mark (as
+    some Windows tools do): an even length, and in the first 4 KiB a NUL in at least a third
+    of the high bytes of each 16-bit unit (Latin text) and in almost none of the low bytes."""
+    if (
+        len(data) < 4
+        or len(data) % 2
+        or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        return None
+    head = data[:_SNIFF_BYTES]
+    units = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd * 3 >= units and even * 50 <= units:
+        return "utf-16-le"
+    if even * 3 >= units and odd * 50 <= units:
+        return "utf-16-be"
+    return None
 
 
 def _decode(data: bytes, *, html_hint: bool) -> tuple[str, str]:
@@ -543,26 +626,33 @@ def html_to_text(markup: str) -> str:
 def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     """The files to process for the given command-line paths.
 
-    A path naming a file (or anything that is not a directory) is kept whatever its suffix.
-    A directory is searched recursively for files with a suffix in
-    :data:`SUPPORTED_SUFFIXES` (case-insensitive), skipping hidden files and directories,
-    sorted by path within each directory. Duplicates (the same file reached twice) are
-    dropped, keeping the first. Raises :class:`UsageError` if any path does not exist, before
-    anything is returned.
+    A path naming a file (or anything that is not a directory) is kept whatever its suffix;
+    ``-`` is standard input. A directory is searched recursively for names with a suffix in
+    :data:`SUPPORTED_SUFFIXES` (case-insensitive), skipping hidden files and directories
+    (symbolic links to directories are not followed), sorted by path within each directory.
+    What cannot be read is kept, so that loading it gives a record with the reason: a name
+    with a supported suffix that is not a readable file (a broken symbolic link, a link loop,
+    a FIFO), and a directory that cannot be listed. Duplicates (the same file reached twice)
+    are dropped, keeping the first. Raises :class:`UsageError` if any path does not exist,
+    before anything is returned.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     given = [Path(p) for p in paths]
     for path in given:
-        if not os.path.exists(path):
-            raise UsageError(f"{os.fspath(path)}: no such file or directory")
+        if os.fspath(path) != STDIN and not os.path.lexists(path):
+            raise UsageError(f"{display_path(path)}: no such file or directory")
 
     found: list[Path] = []
     seen: set[str] = set()
     for path in given:
-        candidates = _search_directory(path) if path.is_dir() else [path]
+        if os.fspath(path) == STDIN:
+            candidates = [path]
+        else:
+            candidates = _search_directory(path) if path.is_dir() else [path]
         for candidate in candidates:
-            key = os.path.normcase(os.path.realpath(candidate))
+            key = STDIN if os.fspath(candidate) == STDIN else os.path.realpath(candidate)
+            key = os.path.normcase(key)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
@@ -571,12 +661,15 @@ def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 def _search_directory(root: Path) -> list[Path]:
     matches: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(err: OSError) -> None:  # a directory that cannot be listed: kept, so
+        matches.append(Path(err.filename if err.filename is not None else root))  # it is named
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(SUPPORTED_SUFFIXES):
                 continue
-            candidate = Path(dirpath, name)
-            if candidate.is_file():  # skips broken symbolic links
-                matches.append(candidate)
+            # Kept whatever it is: a broken link, a loop or a FIFO gets a record saying so.
+            matches.append(Path(dirpath, name))
     return sorted(matches, key=str)
