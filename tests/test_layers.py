@@ -5,7 +5,7 @@ under ``if TYPE_CHECKING:``. The layers, lowest first:
 
 1. the record schema and the plain types: records, version, document, errors, redact
 2. what a page says: reading/ (values, readers, layout)
-3. loading pages, the backend interface: loading, backends
+3. loading pages, the backend interface, output files: loading, backends, output
 4. the checker
 5. the rules backend, the pipeline, evaluation
 6. the model backend: llm/
@@ -24,7 +24,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "extractor"
 LAYERS: list[set[str]] = [
     {"records", "version", "document", "errors", "redact"},
     {"reading", "reading.values", "reading.readers", "reading.layout"},
-    {"loading", "backends"},
+    {"loading", "backends", "output"},
     {"checker"},
     {"rules", "pipeline", "evaluation"},
     {"llm"},  # and every llm.* module

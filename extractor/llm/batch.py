@@ -105,7 +105,7 @@ from extractor.llm.protocol import (
     resolve_server,
     transient_status,
 )
-from extractor.loading import DEFAULT_MAX_BYTES, load_document
+from extractor.loading import DEFAULT_MAX_BYTES, display_path, load_document
 from extractor.pipeline import RunSummary, extract_document
 from extractor.reading.layout import find_event_starts
 from extractor.records import ErrorInfo, Record, Usage
@@ -423,11 +423,11 @@ def prepare(
             try:
                 doc = load_document(path, max_bytes=max_bytes)
             except LoadError as err:
-                result.failed.append((os.fspath(path), err))
+                result.failed.append((display_path(path), err))
                 if on_error is not None:
-                    on_error(os.fspath(path), err)
+                    on_error(display_path(path), err)
                 continue
-            source = {"source": doc.source, "path": os.path.abspath(path)}
+            source = {"source": doc.source, "path": display_path(os.path.abspath(path))}
             result.documents += 1
             if doc.sha256 in by_sha:  # the same bytes again: asked once, recorded for both
                 for entry in by_sha[doc.sha256]:
