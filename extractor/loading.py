@@ -464,6 +464,12 @@ _VOID_TAGS = frozenset(
     }
 )
 _WHITESPACE_RE = re.compile(r"\s+")
+# Elements that hold one line of meaning (a headline, a date): a <br> inside one is a space,
+# so "Inspection carried out on 18<br>November 2019" keeps its date.
+_ONE_LINE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "time"})
+# Characters a browser does not show: soft hyphen, zero-width space and joiners, word joiner,
+# a BOM inside the text. They are dropped from the visible text (they would split a word).
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
@@ -486,6 +492,7 @@ class _VisibleTextParser(HTMLParser):
         self._skip_tag: str | None = None
         self._skip_depth = 0
         self._pre_depth = 0
+        self._one_line_depth = 0
         self._after_pre_tag = False
 
     # -- output ------------------------------------------------------------------------
@@ -553,7 +560,9 @@ class _VisibleTextParser(HTMLParser):
                 return
         self._after_pre_tag = False
         if tag in _VOID_TAGS:
-            if tag == "br":
+            if tag == "br" and self._one_line_depth and not self._pre_depth:
+                self._line.append((" ", False))
+            elif tag == "br":
                 self._line_break()
             elif tag == "hr":
                 self._break(1)
@@ -562,6 +571,8 @@ class _VisibleTextParser(HTMLParser):
             self._skip_tag, self._skip_depth = tag, 1
             return
         self._block_edge(tag)
+        if tag in _ONE_LINE_TAGS:
+            self._one_line_depth += 1
         if tag == "pre":
             self._pre_depth += 1
             self._after_pre_tag = True
@@ -583,12 +594,15 @@ class _VisibleTextParser(HTMLParser):
         if tag in _VOID_TAGS:
             return
         self._block_edge(tag)
+        if tag in _ONE_LINE_TAGS and self._one_line_depth > 0:
+            self._one_line_depth -= 1
         if tag == "pre" and self._pre_depth > 0:
             self._pre_depth -= 1
 
     def handle_data(self, data: str) -> None:
         if self._skip_tag is not None:
             return
+        data = _INVISIBLE_RE.sub("", data)
         if self._pre_depth == 0:
             self._line.append((data, False))
             return
@@ -608,8 +622,11 @@ def html_to_text(markup: str) -> str:
 
     The content of script, style, noscript, template, head, title, svg, nav, iframe and object
     elements, and of elements with a ``hidden`` or ``aria-hidden="true"`` attribute, is
-    dropped. Paragraph blocks (p, h1-h6, li, div) are separated by one blank line; other
-    blocks (section, table rows, br, ...) end a line; table cells are separated by a space.
+    dropped, and so are characters a browser does not show (soft hyphens, zero-width spaces
+    and joiners). Paragraph blocks (p, h1-h6, li, div) are separated by one blank line; other
+    blocks (section, table rows, br, ...) end a line, except that a ``br`` inside a heading or
+    a ``time`` element is a space (a headline is one line); table cells are separated by a
+    space. Inline elements (span, strong, a, ...) change nothing.
     White space inside a line is collapsed to one space (except in ``pre``) and each line is
     stripped. Character references are decoded. There is never more than one blank line in a
     row, and no leading or trailing white space.
