@@ -469,8 +469,12 @@ def cache_clear_(cache_dir: Path | None) -> None:
     """Remove every entry from the cache."""
     from extractor.llm.cache import cache_clear, default_cache_dir
 
+    where = cache_dir or default_cache_dir()
     removed = cache_clear(cache_dir)
-    click.echo(f"cleared {removed} entries from {cache_dir or default_cache_dir()}")
+    if removed < 0:
+        click.echo(f"removed a cache that could not be read from {where}")
+    else:
+        click.echo(f"cleared {removed} {'entry' if removed == 1 else 'entries'} from {where}")
 
 
 # --- batch --------------------------------------------------------------------------------------

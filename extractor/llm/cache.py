@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -87,7 +89,8 @@ def _translated(directory: Path, doing: str) -> Iterator[None]:
     except _DISK_ERRORS as err:
         raise ConfigurationError(
             f"the cache at {directory} cannot be {doing} ({type(err).__name__}: {err}); "
-            "use --cache-dir DIR for another place or --no-cache"
+            f"`cqc-extract cache clear --cache-dir {directory}` removes a damaged cache, or use "
+            "--cache-dir DIR for another place or --no-cache"
         ) from err
 
 
@@ -178,12 +181,37 @@ def cache_info(directory: str | os.PathLike[str] | None = None) -> tuple[Path, i
 
 
 def cache_clear(directory: str | os.PathLike[str] | None = None) -> int:
-    """Empty the cache; returns how many entries were removed."""
+    """Empty the cache; returns how many entries were removed. A cache that cannot even be
+    opened (damaged, or written by something else) is removed file by file instead
+    (:func:`remove_cache_files`): -1 is returned then, for "an unknown number"."""
     path = _resolve(directory)
     if not path.exists():
         return 0
-    with ResultCache(path) as cache:
-        return cache.clear()
+    try:
+        with ResultCache(path) as cache:
+            return cache.clear()
+    except ConfigurationError:
+        remove_cache_files(path)
+        return -1
+
+
+#: diskcache's files: the SQLite database (and its journal files) and the two-level
+#: directories of hex names where large values are kept.
+_STORE_FILES: Final = ("cache.db", "cache.db-wal", "cache.db-shm", "cache.db-journal")
+_STORE_DIR: Final = re.compile(r"^[0-9a-f]{2}$")
+
+
+def remove_cache_files(directory: str | os.PathLike[str]) -> None:
+    """Remove the files of a cache in ``directory``, whatever state they are in: the
+    database and its journals, and diskcache's hex-named value directories. Nothing else in
+    ``directory`` is touched (it may be a folder the user also uses for other things)."""
+    path = Path(directory)
+    with _translated(path, "removed"):
+        for name in _STORE_FILES:
+            (path / name).unlink(missing_ok=True)
+        for child in path.iterdir():
+            if child.is_dir() and not child.is_symlink() and _STORE_DIR.match(child.name):
+                shutil.rmtree(child)
 
 
 __all__ = [
@@ -193,4 +221,5 @@ __all__ = [
     "cache_info",
     "cache_key",
     "default_cache_dir",
+    "remove_cache_files",
 ]
