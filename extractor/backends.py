@@ -37,6 +37,14 @@ class Extraction:
     #: Problems the backend met while grounding values (e.g. a quote it could not find).
     issues: list[Issue] = field(default_factory=list)
     cached: bool = False
+    #: The checker's issues for this extraction of this document, when a cache already knows
+    #: what the same checker found (see :mod:`extractor.llm.cache`): the pipeline then does
+    #: not run it again. None: the pipeline runs the checker.
+    checked: list[Issue] | None = field(default=None, compare=False)
+    #: Called by the pipeline with what the checker found, so that a cache can keep it.
+    on_checked: Callable[[list[Issue]], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 class NoOptions(BaseModel):

@@ -77,6 +77,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # C0 control characters that are not ordinary text white space (\t \n \r \f are fine).
 _CONTROL_CHARS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f")
+_CONTROL_RE = re.compile("[" + re.escape("".join(_CONTROL_CHARS)) + "]")
 _MAX_CONTROL_RATIO = 0.10
 
 _E = TypeVar("_E", bound=LoadError)
@@ -138,7 +139,9 @@ def load_document(
         return document_from_bytes(_read_stdin(src, max_bytes), src)
     src = display_path(fspath) if source is None else source
     data = _read_bytes(fspath, src, max_bytes)
-    return document_from_bytes(data, src, html_hint=Path(fspath).suffix.lower() in _HTML_SUFFIXES)
+    # (no Path here: pathlib interns every name it parses, and the intern table never shrinks)
+    suffix = os.path.splitext(fspath)[1].lower()
+    return document_from_bytes(data, src, html_hint=suffix in _HTML_SUFFIXES)
 
 
 def display_path(path: str | os.PathLike[str]) -> str:
@@ -273,7 +276,7 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
     if is_utf16 and "\x00" in text:
         message = f"binary file: NUL characters in UTF-16 text at offset {text.index(chr(0))}"
         raise _load_error(BinaryDocument, message, source, sha256)
-    controls = sum(text.count(ch) for ch in _CONTROL_CHARS)
+    controls = len(_CONTROL_RE.findall(text)) if _CONTROL_RE.search(text) else 0
     if text and controls / len(text) > _MAX_CONTROL_RATIO:
         message = f"binary file: {controls * 100 // len(text)}% control characters"
         raise _load_error(BinaryDocument, message, source, sha256)

@@ -52,8 +52,13 @@ def build_record(doc: Document, backend: Backend, extraction: Extraction) -> Rec
         usage=extraction.usage,
         cached=extraction.cached,
     )
+    checked = extraction.checked
+    if checked is None:
+        checked = check_record(record, doc.text)
+        if extraction.on_checked is not None:
+            extraction.on_checked(checked)
     seen = {(i.code, i.event, i.field) for i in record.issues}
-    for found in check_record(record, doc.text):
+    for found in checked:
         if (found.code, found.event, found.field) not in seen:
             record.issues.append(found)
     return record

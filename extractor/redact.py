@@ -11,6 +11,7 @@ credentials of ``$OPENAI_BASE_URL`` and of each URL passed to :func:`remember_ur
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -53,6 +54,7 @@ def is_secret_name(name: str) -> bool:
     return any(w in SECRET_WORDS for w in words) or name.lower().replace("-", "") in SECRET_WORDS
 
 
+@functools.lru_cache(maxsize=64)
 def redact_url(url: str) -> str:
     """``url`` without user information, without query parameters named like secrets and
     without a fragment. Anything that does not parse as a URL with a scheme and host is

@@ -176,3 +176,47 @@ def test_evidence_survives_the_round_trip(tmp_path: Path) -> None:
     assert hit is not None
     evidence: list[Evidence] = [ev for e in hit.events for ev in e.evidence.values()]
     assert evidence and all(ev.holds_in(text) for ev in evidence)
+
+
+def test_a_cache_hit_reuses_what_the_same_checker_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Served from the cache, a document is not checked again by the same checker (the
+    checker is most of a hit's time); a changed checker checks it again."""
+    import extractor.llm.cache as cache_module
+    import extractor.pipeline as pipeline
+    from extractor.backends import Backend
+    from extractor.loading import load_document
+
+    class FromCache(Backend):
+        name = "openai"
+
+        def __init__(self, cache: ResultCache, fresh: Extraction | None = None) -> None:
+            self.cache, self.fresh = cache, fresh
+
+        def extract(self, doc: Document) -> Extraction:
+            hit = self.cache.get("k")
+            if hit is not None:
+                return hit
+            assert self.fresh is not None
+            self.cache.put("k", self.fresh)
+            return self.fresh
+
+    doc = load_document(SEED)
+    calls: list[int] = []
+    real = pipeline.check_record
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "check_record", counting)
+    with ResultCache(tmp_path / "c") as cache:
+        first = pipeline.extract_document(doc, FromCache(cache, sample()))
+        assert calls == [1]
+        again = pipeline.extract_document(doc, FromCache(cache))
+        assert calls == [1]  # not checked again
+        assert again.issues == first.issues and again.cached
+        monkeypatch.setattr(cache_module, "checker_digest", lambda: "another checker")
+        third = pipeline.extract_document(doc, FromCache(cache))
+        assert calls == [1, 1] and third.issues == first.issues

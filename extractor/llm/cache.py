@@ -19,13 +19,16 @@ The default directory is ``platformdirs.user_cache_dir("cqc-extract")``, or
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import importlib.util
 import json
 import os
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
@@ -77,6 +80,46 @@ class _Stored(BaseModel):
     prompt: str | None = None
     usage: Usage = Field(default_factory=Usage)
     issues: list[Issue] = Field(default_factory=list)
+    #: What the checker found on this extraction, and which checker (see checker_digest).
+    checked: list[Issue] | None = None
+    checker: str | None = None
+
+
+#: The modules whose code decides what the checker finds.
+_CHECKER_MODULES: Final = (
+    "extractor.checker",
+    "extractor.records",
+    "extractor.reading.values",
+    "extractor.reading.readers",
+    "extractor.reading.layout",
+)
+
+
+@functools.cache
+def checker_digest() -> str | None:
+    """A digest of the checker's code (its modules' source), so that what one checker found
+    is reused only by the same checker: a changed checker judges every cached answer again.
+    None when the source cannot be read (then nothing is reused)."""
+    digest = hashlib.sha256()
+    for name in _CHECKER_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None or not spec.origin.endswith(".py"):
+            return None
+        try:
+            digest.update(Path(spec.origin).read_bytes())
+        except OSError:
+            return None
+    return digest.hexdigest()[:16]
+
+
+def _reusable(stored: _Stored) -> list[Issue] | None:
+    """The checker's stored issues, when the same checker found them and none of them
+    depends on the day (a date in the future may be one no longer)."""
+    if stored.checked is None or stored.checker is None or stored.checker != checker_digest():
+        return None
+    if any(i.code == "date_in_future" for i in stored.checked):
+        return None
+    return stored.checked
 
 
 _DISK_ERRORS: Final = (OSError, sqlite3.Error, diskcache.Timeout)
@@ -116,6 +159,7 @@ class ResultCache:
             stored = _Stored.model_validate_json(raw)
         except ValidationError:
             return None
+        checked = _reusable(stored)
         return Extraction(
             events=stored.events,
             current_rating=stored.current_rating,
@@ -125,6 +169,8 @@ class ResultCache:
             usage=stored.usage,
             issues=stored.issues,
             cached=True,
+            checked=checked,
+            on_checked=None if checked is not None else self._keeper(key, stored),
         )
 
     def put(self, key: str, extraction: Extraction) -> None:
@@ -140,6 +186,21 @@ class ResultCache:
         )
         with _translated(self.directory, "written"):
             self._cache.set(_KEY_PREFIX + key, stored.model_dump_json())
+        extraction.on_checked = self._keeper(key, stored)
+
+    def _keeper(self, key: str, stored: _Stored) -> Callable[[list[Issue]], None]:
+        """A callback that adds what the checker found to the entry ``key`` (best effort: a
+        failed write only means the checker runs again next time)."""
+
+        def keep(checked: list[Issue]) -> None:
+            digest = checker_digest()
+            if digest is None:
+                return
+            update = stored.model_copy(update={"checked": list(checked), "checker": digest})
+            with contextlib.suppress(ConfigurationError), _translated(self.directory, "written"):
+                self._cache.set(_KEY_PREFIX + key, update.model_dump_json())
+
+        return keep
 
     def __len__(self) -> int:
         with _translated(self.directory, "read"):
@@ -220,6 +281,7 @@ __all__ = [
     "cache_clear",
     "cache_info",
     "cache_key",
+    "checker_digest",
     "default_cache_dir",
     "remove_cache_files",
 ]
