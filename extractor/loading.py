@@ -20,10 +20,10 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from extractor.document import Document
 from extractor.errors import (
@@ -40,6 +40,7 @@ __all__ = [
     "STDIN",
     "STDIN_SOURCE",
     "SUPPORTED_SUFFIXES",
+    "InputPaths",
     "display_path",
     "document_from_bytes",
     "html_to_text",
@@ -643,7 +644,45 @@ def html_to_text(markup: str) -> str:
 # --------------------------------------------------------------------------- input paths
 
 
-def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+class InputPaths(Sequence[Path]):
+    """The files a run processes: a sequence of :class:`~pathlib.Path`, kept as strings (a
+    Path object per file takes about three times the memory, for the whole run). Equal to any
+    sequence of the same paths."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: Iterable[str | os.PathLike[str]] = ()) -> None:
+        self._names = [os.fspath(n) for n in names]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> InputPaths: ...
+
+    def __getitem__(self, index: int | slice) -> Path | InputPaths:
+        if isinstance(index, slice):
+            return InputPaths(self._names[index])
+        return Path(self._names[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return (Path(name) for name in self._names)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"InputPaths({self._names!r})"
+
+
+def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> InputPaths:
     """The files to process for the given command-line paths.
 
     A path naming a file (or anything that is not a directory) is kept whatever its suffix;
@@ -663,27 +702,28 @@ def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
         if os.fspath(path) != STDIN and not os.path.lexists(path):
             raise UsageError(f"{display_path(path)}: no such file or directory")
 
-    found: list[Path] = []
+    found: list[str] = []
     seen: set[str] = set()
     for path in given:
-        if os.fspath(path) == STDIN:
-            candidates = [path]
+        name = os.fspath(path)
+        if name == STDIN:
+            candidates = [name]
         else:
-            candidates = _search_directory(path) if path.is_dir() else [path]
+            candidates = _search_directory(name) if path.is_dir() else [name]
         for candidate in candidates:
-            key = STDIN if os.fspath(candidate) == STDIN else os.path.realpath(candidate)
+            key = STDIN if candidate == STDIN else os.path.realpath(candidate)
             key = os.path.normcase(key)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-    return found
+    return InputPaths(found)
 
 
-def _search_directory(root: Path) -> list[Path]:
-    matches: list[Path] = []
+def _search_directory(root: str) -> list[str]:
+    matches: list[str] = []
 
     def unreadable(err: OSError) -> None:  # a directory that cannot be listed: kept, so
-        matches.append(Path(err.filename if err.filename is not None else root))  # it is named
+        matches.append(os.fspath(err.filename if err.filename is not None else root))  # named
 
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
@@ -691,5 +731,5 @@ def _search_directory(root: Path) -> list[Path]:
             if name.startswith(".") or not name.lower().endswith(SUPPORTED_SUFFIXES):
                 continue
             # Kept whatever it is: a broken link, a loop or a FIFO gets a record saying so.
-            matches.append(Path(dirpath, name))
-    return sorted(matches, key=str)
+            matches.append(os.path.join(dirpath, name))
+    return sorted(matches)
