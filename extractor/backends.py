@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from extractor.document import Document
 from extractor.errors import ConfigurationError, UsageError
-from extractor.records import Event, Evidence, Issue, Rating, Usage
+from extractor.records import SCHEMA_VERSION, Event, Evidence, Issue, Rating, Record, Usage
 
 _O = TypeVar("_O", bound=BaseModel)
 
@@ -37,6 +37,14 @@ class Extraction:
     #: Problems the backend met while grounding values (e.g. a quote it could not find).
     issues: list[Issue] = field(default_factory=list)
     cached: bool = False
+    #: The checker's issues for this extraction of this document, when a cache already knows
+    #: what the same checker found (see :mod:`extractor.llm.cache`): the pipeline then does
+    #: not run it again. None: the pipeline runs the checker.
+    checked: list[Issue] | None = field(default=None, compare=False)
+    #: Called by the pipeline with what the checker found, so that a cache can keep it.
+    on_checked: Callable[[list[Issue]], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 class NoOptions(BaseModel):
@@ -91,6 +99,37 @@ class Backend(abc.ABC):
         """Async form; backends that do I/O override it. The default runs :meth:`extract`."""
         return self.extract(doc)
 
+    @property
+    def waits_on_io(self) -> bool:
+        """True for a backend that overrides :meth:`aextract` (it waits on a server): runs
+        then process several documents at once by default."""
+        return type(self).aextract is not Backend.aextract
+
+    @property
+    def requested_model(self) -> str | None:
+        """The model this backend asks for (its ``model`` attribute; None without one)."""
+        model = getattr(self, "model", None)
+        return model if isinstance(model, str) else None
+
+    @property
+    def prompt_id(self) -> str | None:
+        """The id (``name@hash``) of the prompt this backend sends (its ``prompt.id``)."""
+        prompt_id = getattr(getattr(self, "prompt", None), "id", None)
+        return prompt_id if isinstance(prompt_id, str) else None
+
+    def made(self, record: Record) -> bool:
+        """True when ``record`` is what this backend, as configured now, makes: the same
+        backend name, prompt and record schema version, and the model asked for (the record
+        names the model the server reported: the same name, or one that extends it, such as
+        ``gpt-4o-mini-2024-07-18`` for ``gpt-4o-mini`` or ``llama3.1:latest``). ``--resume``
+        redoes a document whose record fails this."""
+        return (
+            record.backend == self.name
+            and record.schema_version == SCHEMA_VERSION
+            and record.prompt == self.prompt_id
+            and model_matches(record.model, self.requested_model)
+        )
+
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections and files."""
 
@@ -99,6 +138,17 @@ class Backend(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def model_matches(reported: str | None, requested: str | None) -> bool:
+    """True when a record's ``model`` (what the server reported) is the model asked for:
+    the same name, or the name followed by ``-``, ``:`` or ``@`` and more (a dated snapshot,
+    a tag)."""
+    if reported is None or requested is None:
+        return reported == requested
+    return reported == requested or reported.startswith(
+        (f"{requested}-", f"{requested}:", f"{requested}@")
+    )
 
 
 BackendFactory = Callable[..., Backend]
@@ -161,6 +211,7 @@ __all__ = [
     "backend_names",
     "backend_option_names",
     "get_backend",
+    "model_matches",
     "parse_options",
     "register_backend",
 ]

@@ -12,22 +12,25 @@ import contextlib
 import datetime as dt
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from extractor.backends import backend_names, backend_option_names, get_backend
 from extractor.cli_options import (
     cache_options,
+    existing_output,
     max_bytes_option,
     model_options,
     quiet_option,
     records_output_option,
+    remember_base_url,
 )
-from extractor.errors import ExtractorError, UsageError
+from extractor.errors import ExtractorError, OutputError, UsageError
 from extractor.evaluation import (
     compare,
     evaluate,
@@ -37,8 +40,22 @@ from extractor.evaluation import (
     load_records,
 )
 from extractor.loading import iter_input_paths, read_text
-from extractor.pipeline import RunSummary, read_done, recheck_record, run_extraction
+from extractor.output import (
+    Existing,
+    can_log_beside,
+    check_output,
+    is_stdout,
+    open_records,
+)
+from extractor.pipeline import (
+    RunSummary,
+    counted,
+    read_done,
+    recheck_record,
+    run_extraction,
+)
 from extractor.records import Record
+from extractor.redact import redact_text
 from extractor.runlog import append_run_log, run_log_path
 from extractor.version import __version__
 
@@ -48,6 +65,8 @@ if TYPE_CHECKING:  # imported on first use: rules users never import openai
     from extractor.llm.batch import BatchState
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+#: Documents a model backend (one that waits on a server) processes at once by default.
+MODEL_CONCURRENCY = 8
 
 
 def _err(message: str) -> None:
@@ -101,7 +120,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=str))
-@records_output_option()
+@records_output_option(resume=True)
 @click.option(
     "--backend",
     default="rules",
@@ -116,44 +135,50 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 256),
-    default=1,
-    show_default=True,
-    help="Documents processed at once (for model backends).",
+    help=f"Documents processed at once (default: {MODEL_CONCURRENCY} for a model backend, which "
+    "waits on a server; the rules backend does one at a time).",
 )
 @cache_options(
     dir_help="Cache of validated model answers (default: the user cache directory).",
     no_cache_help="Neither read nor write the cache.",
-)
-@click.option(
-    "--resume",
-    is_flag=True,
-    help="With -o: skip documents that already have a record without error in the output.",
 )
 @max_bytes_option("Files larger than this get a record with an error instead of being read.")
 @quiet_option("No progress bar and no summary on stderr.")
 def extract(
     paths: tuple[str, ...],
     output: Path | None,
+    resume: bool,
+    append: bool,
+    overwrite: bool,
     backend: str,
     model: str | None,
     base_url: str | None,
     mode: str | None,
     temperature: float | None,
-    concurrency: int,
+    concurrency: int | None,
     cache_dir: Path | None,
     no_cache: bool,
-    resume: bool,
     max_bytes: int,
     quiet: bool,
 ) -> None:
     """Extract the events of each document in PATHS (files, or directories searched recursively
-    for .txt and .html files) as one JSONL record per document.
+    for .txt and .html files; - reads one document from stdin) as one JSONL record per
+    document.
+
+    \b
+    -o OUT.jsonl that already has records needs a word:
+      --resume     continue it: a document that already has a record without error, made by
+                   the same backend, model, prompt and schema version, is skipped; the others
+                   (failed, or made by another backend, model or prompt) are done again
+      --append     add to it
+      --overwrite  replace it
+    A torn last line (a killed run) is repaired first. OUT may not be one of the inputs.
 
     Exit status 0 when every document was processed, 1 when at least one record has an error
-    (all others are still written), 2 for a usage error.
+    (all others are still written), 2 for a usage error or an output that cannot be written,
+    130 after Ctrl-C and 143 after SIGTERM (the records written are kept; the run log says so).
     """
-    if resume and output is None:
-        raise UsageError("--resume needs -o OUT.jsonl (the output it resumes)")
+    existing = existing_output(output, resume=resume, append=append, overwrite=overwrite)
     options = _backend_options(
         backend,
         model=model,
@@ -164,21 +189,31 @@ def extract(
         no_cache=no_cache or None,
     )
     files = iter_input_paths(paths)
-    done = read_done(output) if resume and output is not None else set()
+    if output is not None and not is_stdout(output):
+        check_output(output, existing, files)
     started = dt.datetime.now(dt.UTC)
     summary = RunSummary()
     models: set[str] = set()
-    interrupted = False
-    with get_backend(backend, **options) as engine:
+    interrupted: str | None = None
+    with _signals_as_interrupts() as received, get_backend(backend, **options) as engine:
+        done = read_done(output, engine) if existing == "resume" and output is not None else set()
+        workers = concurrency or (MODEL_CONCURRENCY if engine.waits_on_io else 1)
         try:
-            _run(files, engine, output, concurrency, done, max_bytes, quiet, summary, models)
+            _run(files, engine, output, existing, workers, done, max_bytes, quiet, summary, models)
         except KeyboardInterrupt:
-            interrupted = True
-            _err("interrupted: the records already written are kept; rerun with --resume to finish")
-    status = 130 if interrupted else 1 if summary.errors else 0
-    if output is not None:
+            interrupted = received.get("signal", "SIGINT")
+            again = " with --resume" if output is not None and not is_stdout(output) else ""
+            _err(
+                f"interrupted ({interrupted}): the records already written are kept; run again{again} to finish"
+            )
+    status = (
+        (143 if interrupted == "SIGTERM" else 130) if interrupted else 1 if summary.errors else 0
+    )
+    if can_log_beside(output):
+        assert output is not None
         arguments = {"paths": list(paths), "output": output, "backend": backend, **options}
-        arguments.update(concurrency=concurrency, resume=resume, max_bytes=max_bytes)
+        arguments.update(concurrency=workers, resume=resume, append=append, overwrite=overwrite)
+        arguments.update(max_bytes=max_bytes)
         append_run_log(
             run_log_path(output),
             command="extract",
@@ -186,7 +221,7 @@ def extract(
             started=started,
             summary=summary,
             exit_status=status,
-            interrupted=interrupted,
+            interrupted=interrupted is not None,
             model=", ".join(sorted(models)) or None,
         )
     if not quiet:
@@ -210,10 +245,33 @@ def _backend_options(backend: str, **given: Any) -> dict[str, Any]:
     return options
 
 
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[dict[str, str]]:
+    """SIGTERM (what ``timeout`` and schedulers send) handled as Ctrl-C is: it raises
+    KeyboardInterrupt, so the run stops the same way and its run-log line is written. The
+    dict yielded names the signal received."""
+    received: dict[str, str] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        received["signal"] = signal.Signals(signum).name
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals alone
+        yield received
+        return
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _run(
     files: Sequence[Path],
     engine: Any,
     output: Path | None,
+    existing: Existing,
     concurrency: int,
     done: set[str],
     max_bytes: int,
@@ -222,22 +280,16 @@ def _run(
     models: set[str],
 ) -> None:
     show_bar = not quiet and len(files) > 1 and sys.stderr.isatty()
-    out: IO[str]
     with contextlib.ExitStack() as stack:
-        if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            out = stack.enter_context(output.open("a", encoding="utf-8"))
-        else:
-            out = sys.stdout
+        out = stack.enter_context(open_records(output, existing))
         bar = stack.enter_context(_progress(len(files), show_bar))
 
         def write(record: Record) -> None:
-            out.write(record.to_json() + "\n")
-            out.flush()
+            out.write(record)
             if record.model:
                 models.add(record.model)
             if record.error is not None and not quiet:
-                _err(f"{record.source}: {record.error.message}")
+                _err(f"{record.source}: {record.error.message}")  # redacted by the pipeline
             if bar is not None:
                 bar[0].advance(bar[1])
 
@@ -297,7 +349,10 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
                     where = "page" if i.event is None else f"event {i.event}"
                     field = f" {i.field}" if i.field else ""
                     click.echo(f"{source}: {where}{field}: {i.severity} {i.code}: {i.message}")
-    _err(f"checked {n_rec} records: {n_bad} with errors ({n_err} errors, {n_warn} warnings in all)")
+    _err(
+        f"checked {counted(n_rec, 'record')}: {n_bad} with errors ({counted(n_err, 'error')}, "
+        f"{counted(n_warn, 'warning')} in all)"
+    )
     sys.exit(worst)
 
 
@@ -416,8 +471,12 @@ def cache_clear_(cache_dir: Path | None) -> None:
     """Remove every entry from the cache."""
     from extractor.llm.cache import cache_clear, default_cache_dir
 
+    where = cache_dir or default_cache_dir()
     removed = cache_clear(cache_dir)
-    click.echo(f"cleared {removed} entries from {cache_dir or default_cache_dir()}")
+    if removed < 0:
+        click.echo(f"removed a cache that could not be read from {where}")
+    else:
+        click.echo(f"cleared {removed} {'entry' if removed == 1 else 'entries'} from {where}")
 
 
 # --- batch --------------------------------------------------------------------------------------
@@ -426,6 +485,7 @@ def cache_clear_(cache_dir: Path | None) -> None:
 
 _BASE_URL_SERVER_OPTION = click.option(
     "--base-url",
+    callback=remember_base_url,
     help="Server URL (default: the one the batches were submitted to, else $OPENAI_BASE_URL, "
     "else OpenAI).",
 )
@@ -554,6 +614,7 @@ def batch_prepare(
 )
 @click.option(
     "--base-url",
+    callback=remember_base_url,
     help="Server URL (default: $OPENAI_BASE_URL, else OpenAI with $OPENAI_API_KEY).",
 )
 def batch_submit(requests: tuple[Path, ...], state_file: Path | None, base_url: str | None) -> None:
@@ -583,11 +644,11 @@ def _state_and_client(
 ) -> tuple[Path, BatchState, openai.OpenAI]:
     """The state file (given, or the one in the current directory), its contents, and a
     client for the server its batches live on (unless --base-url says otherwise)."""
-    from extractor.llm.batch import BatchState, find_state, open_client
+    from extractor.llm.batch import BatchState, find_state, open_client, state_server
 
     path = state_file or find_state()
     state = BatchState.load(path)
-    return path, state, open_client(base_url or state.base_url, needs=needs)
+    return path, state, open_client(state_server(state, base_url), needs=needs)
 
 
 @batch_.command(
@@ -661,7 +722,7 @@ def batch_collect(state_file: Path | None, out_dir: Path, base_url: str | None) 
 @click.argument(
     "results", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-@records_output_option()
+@records_output_option(resume=False)
 @click.option(
     "--manifest",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -677,6 +738,8 @@ def batch_collect(state_file: Path | None, out_dir: Path, base_url: str | None) 
 def batch_ingest(
     results: tuple[Path, ...],
     output: Path | None,
+    append: bool,
+    overwrite: bool,
     manifest: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
@@ -694,19 +757,16 @@ def batch_ingest(
     from extractor.llm.batch import find_manifest, ingest
     from extractor.llm.cache import ResultCache
 
+    existing = existing_output(output, append=append, overwrite=overwrite)
     manifest = manifest or find_manifest(list(results))
-    out: IO[str]
+    if output is not None and not is_stdout(output):
+        check_output(output, existing, [*results, manifest])
     with contextlib.ExitStack() as stack:
         cache = None if no_cache else stack.enter_context(ResultCache(cache_dir))
-        if output is not None:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            out = stack.enter_context(output.open("a", encoding="utf-8"))
-        else:
-            out = sys.stdout
+        out = stack.enter_context(open_records(output, existing))
 
         def write(record: Record) -> None:
-            out.write(record.to_json() + "\n")
-            out.flush()
+            out.write(record)
             if record.error is not None and not quiet:
                 _err(f"{record.source}: {record.error.message}")
 
@@ -845,13 +905,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     except click.ClickException as err:
         err.show()
         sys.exit(err.exit_code)
+    except OutputError as err:
+        if isinstance(err.__cause__, BrokenPipeError):  # `| head`: the reader has had enough
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)  # 128 + SIGPIPE, as a shell reports a pipe's writer killed by it
+        _err(f"error: {redact_text(str(err))}")
+        sys.exit(2)
     except UsageError as err:
-        _err(f"error: {err}")
+        _err(f"error: {redact_text(str(err))}")
         sys.exit(2)
     except ExtractorError as err:
         if os.environ.get("CQC_EXTRACT_RAISE"):
             raise
-        _err(f"error: {err}")
+        _err(f"error: {redact_text(str(err))}")
         sys.exit(1)
     except KeyboardInterrupt:
         _err("interrupted")
@@ -860,6 +927,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         if os.environ.get("CQC_EXTRACT_RAISE") or "pytest" in sys.modules:
             raise
         _err(
-            f"internal error: {type(err).__name__}: {err} (set CQC_EXTRACT_RAISE=1 for a traceback)"
+            f"internal error: {type(err).__name__}: {redact_text(str(err))} "
+            "(set CQC_EXTRACT_RAISE=1 for a traceback)"
         )
         sys.exit(1)

@@ -4,7 +4,8 @@
 
     ExtractorError                  root: catch this to catch everything of ours
     ├── UsageError                  the caller's mistake: bad flag, no such path, missing key (exit 2)
-    │   └── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
+    │   ├── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
+    │   └── OutputError             the output cannot be written (read-only, disk full, ...)
     ├── DocumentError               one document could not be processed: becomes the record's `error`
     │   ├── LoadError               the file could not be read as text
     │   │   ├── EmptyDocument       zero bytes, or nothing but white space
@@ -40,6 +41,11 @@ class UsageError(ExtractorError):
 
 class ConfigurationError(UsageError):
     """A backend cannot be configured as asked (for example no API key and no base URL)."""
+
+
+class OutputError(UsageError):
+    """The output (``-o``, standard output) cannot be written; the message names the file and
+    the reason. Exit status 2, as for a usage error: nothing is wrong with the documents."""
 
 
 class DocumentError(ExtractorError):

@@ -19,10 +19,11 @@ import itertools
 import os
 import re
 import stat
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from extractor.document import Document
 from extractor.errors import (
@@ -36,13 +37,23 @@ from extractor.errors import (
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "STDIN",
+    "STDIN_SOURCE",
     "SUPPORTED_SUFFIXES",
+    "InputPaths",
+    "display_path",
     "document_from_bytes",
     "html_to_text",
     "iter_input_paths",
     "load_document",
     "read_text",
 ]
+
+STDIN = "-"
+"""The path that names standard input (``extract -``, ``text -``); a file called ``-`` is
+``./-``."""
+STDIN_SOURCE = "<stdin>"
+"""The ``source`` of a document read from standard input."""
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 """Files larger than this (in bytes) are refused with :class:`DocumentTooLarge`."""
@@ -67,6 +78,7 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 # C0 control characters that are not ordinary text white space (\t \n \r \f are fine).
 _CONTROL_CHARS = tuple(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f")
+_CONTROL_RE = re.compile("[" + re.escape("".join(_CONTROL_CHARS)) + "]")
 _MAX_CONTROL_RATIO = 0.10
 
 _E = TypeVar("_E", bound=LoadError)
@@ -123,9 +135,51 @@ def load_document(
     :class:`BinaryDocument`, each with ``source`` and ``sha256`` set.
     """
     fspath = os.fspath(path)
-    src = fspath if source is None else source
+    if fspath == STDIN:
+        src = STDIN_SOURCE if source is None else source
+        return document_from_bytes(_read_stdin(src, max_bytes), src)
+    src = display_path(fspath) if source is None else source
     data = _read_bytes(fspath, src, max_bytes)
-    return document_from_bytes(data, src, html_hint=Path(fspath).suffix.lower() in _HTML_SUFFIXES)
+    # (no Path here: pathlib interns every name it parses, and the intern table never shrinks)
+    suffix = os.path.splitext(fspath)[1].lower()
+    return document_from_bytes(data, src, html_hint=suffix in _HTML_SUFFIXES)
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """``path`` as text that can be printed and written to JSON: a file name that is not valid
+    UTF-8 keeps each undecodable byte as a ``\\xNN`` escape."""
+    fspath = os.fspath(path)
+    try:
+        fspath.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(fspath).decode("utf-8", "backslashreplace")
+    return fspath
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "not a regular file (a FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file (a socket)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a regular file (a device)"
+    return "not a regular file"
+
+
+def _read_stdin(src: str, max_bytes: int) -> bytes:
+    """Standard input's bytes (up to ``max_bytes``: more is :class:`DocumentTooLarge`)."""
+    try:
+        data = sys.stdin.buffer.read(max_bytes + 1)
+    except (OSError, AttributeError, ValueError) as err:
+        raise _load_error(
+            UnreadableDocument, f"cannot read standard input ({err})", src, None
+        ) from err
+    if len(data) > max_bytes:
+        limit = _format_size(max_bytes)
+        raise _load_error(
+            DocumentTooLarge, f"file too large: more than {limit} (limit {limit})", src, None
+        )
+    return data
 
 
 def _read_bytes(fspath: str, src: str, max_bytes: int) -> bytes:
@@ -136,11 +190,20 @@ def _read_bytes(fspath: str, src: str, max_bytes: int) -> bytes:
     try:
         st = os.stat(fspath)
     except OSError as err:
-        raise _load_error(UnreadableDocument, _os_error_reason(err), src, None) from err
+        reason = _os_error_reason(err)
+        if isinstance(err, FileNotFoundError) and os.path.islink(fspath):
+            reason = f"broken symbolic link (to {display_path(os.readlink(fspath))})"
+        raise _load_error(UnreadableDocument, reason, src, None) from err
     if stat.S_ISDIR(st.st_mode):
+        try:  # a directory reaches here when it could not be searched: say why
+            with os.scandir(fspath):
+                pass
+        except OSError as err:
+            reason = f"directory cannot be searched: {_os_error_reason(err)}"
+            raise _load_error(UnreadableDocument, reason, src, None) from err
         raise _load_error(UnreadableDocument, "is a directory", src, None)
     if not stat.S_ISREG(st.st_mode):
-        raise _load_error(UnreadableDocument, "not a regular file", src, None)
+        raise _load_error(UnreadableDocument, _not_regular(st.st_mode), src, None)
     if st.st_size > max_bytes:
         message = f"file too large: {_format_size(st.st_size)} (limit {_format_size(max_bytes)})"
         raise _load_error(DocumentTooLarge, message, src, None)
@@ -194,7 +257,8 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
         if data.startswith(magic):
             raise _load_error(BinaryDocument, f"binary file: {kind}", source, sha256)
 
-    is_utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    bomless = _utf16_without_bom(data)
+    is_utf16 = bomless is not None or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not is_utf16:
         nul = data.find(b"\x00")
         if nul >= 0:
@@ -202,7 +266,10 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
             raise _load_error(BinaryDocument, message, source, sha256)
 
     try:
-        text, encoding = _decode(data, html_hint=html_hint)
+        if bomless is not None:
+            text, encoding = data.decode(bomless), bomless
+        else:
+            text, encoding = _decode(data, html_hint=html_hint)
     except UnicodeDecodeError as err:  # only a broken UTF-16 file gets here
         message = f"binary file: invalid UTF-16 text at byte {err.start}"
         raise _load_error(BinaryDocument, message, source, sha256) from err
@@ -210,11 +277,31 @@ def _bytes_to_text(data: bytes, source: str, sha256: str, *, html_hint: bool) ->
     if is_utf16 and "\x00" in text:
         message = f"binary file: NUL characters in UTF-16 text at offset {text.index(chr(0))}"
         raise _load_error(BinaryDocument, message, source, sha256)
-    controls = sum(text.count(ch) for ch in _CONTROL_CHARS)
+    controls = len(_CONTROL_RE.findall(text)) if _CONTROL_RE.search(text) else 0
     if text and controls / len(text) > _MAX_CONTROL_RATIO:
         message = f"binary file: {controls * 100 // len(text)}% control characters"
         raise _load_error(BinaryDocument, message, source, sha256)
     return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` for text saved as UTF-16 without a byte-order mark (as
+    some Windows tools do): an even length, and in the first 4 KiB a NUL in at least a third
+    of the high bytes of each 16-bit unit (Latin text) and in almost none of the low bytes."""
+    if (
+        len(data) < 4
+        or len(data) % 2
+        or data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    ):
+        return None
+    head = data[:_SNIFF_BYTES]
+    units = len(head) // 2
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if odd * 3 >= units and even * 50 <= units:
+        return "utf-16-le"
+    if even * 3 >= units and odd * 50 <= units:
+        return "utf-16-be"
+    return None
 
 
 def _decode(data: bytes, *, html_hint: bool) -> tuple[str, str]:
@@ -381,6 +468,12 @@ _VOID_TAGS = frozenset(
     }
 )
 _WHITESPACE_RE = re.compile(r"\s+")
+# Elements that hold one line of meaning (a headline, a date): a <br> inside one is a space,
+# so "Inspection carried out on 18<br>November 2019" keeps its date.
+_ONE_LINE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "time"})
+# Characters a browser does not show: soft hyphen, zero-width space and joiners, word joiner,
+# a BOM inside the text. They are dropped from the visible text (they would split a word).
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
 def _is_hidden(attrs: list[tuple[str, str | None]]) -> bool:
@@ -403,6 +496,7 @@ class _VisibleTextParser(HTMLParser):
         self._skip_tag: str | None = None
         self._skip_depth = 0
         self._pre_depth = 0
+        self._one_line_depth = 0
         self._after_pre_tag = False
 
     # -- output ------------------------------------------------------------------------
@@ -470,7 +564,9 @@ class _VisibleTextParser(HTMLParser):
                 return
         self._after_pre_tag = False
         if tag in _VOID_TAGS:
-            if tag == "br":
+            if tag == "br" and self._one_line_depth and not self._pre_depth:
+                self._line.append((" ", False))
+            elif tag == "br":
                 self._line_break()
             elif tag == "hr":
                 self._break(1)
@@ -479,6 +575,8 @@ class _VisibleTextParser(HTMLParser):
             self._skip_tag, self._skip_depth = tag, 1
             return
         self._block_edge(tag)
+        if tag in _ONE_LINE_TAGS:
+            self._one_line_depth += 1
         if tag == "pre":
             self._pre_depth += 1
             self._after_pre_tag = True
@@ -500,12 +598,15 @@ class _VisibleTextParser(HTMLParser):
         if tag in _VOID_TAGS:
             return
         self._block_edge(tag)
+        if tag in _ONE_LINE_TAGS and self._one_line_depth > 0:
+            self._one_line_depth -= 1
         if tag == "pre" and self._pre_depth > 0:
             self._pre_depth -= 1
 
     def handle_data(self, data: str) -> None:
         if self._skip_tag is not None:
             return
+        data = _INVISIBLE_RE.sub("", data)
         if self._pre_depth == 0:
             self._line.append((data, False))
             return
@@ -525,8 +626,11 @@ def html_to_text(markup: str) -> str:
 
     The content of script, style, noscript, template, head, title, svg, nav, iframe and object
     elements, and of elements with a ``hidden`` or ``aria-hidden="true"`` attribute, is
-    dropped. Paragraph blocks (p, h1-h6, li, div) are separated by one blank line; other
-    blocks (section, table rows, br, ...) end a line; table cells are separated by a space.
+    dropped, and so are characters a browser does not show (soft hyphens, zero-width spaces
+    and joiners). Paragraph blocks (p, h1-h6, li, div) are separated by one blank line; other
+    blocks (section, table rows, br, ...) end a line, except that a ``br`` inside a heading or
+    a ``time`` element is a space (a headline is one line); table cells are separated by a
+    space. Inline elements (span, strong, a, ...) change nothing.
     White space inside a line is collapsed to one space (except in ``pre``) and each line is
     stripped. Character references are decoded. There is never more than one blank line in a
     row, and no leading or trailing white space.
@@ -540,43 +644,92 @@ def html_to_text(markup: str) -> str:
 # --------------------------------------------------------------------------- input paths
 
 
-def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+class InputPaths(Sequence[Path]):
+    """The files a run processes: a sequence of :class:`~pathlib.Path`, kept as strings (a
+    Path object per file takes about three times the memory, for the whole run). Equal to any
+    sequence of the same paths."""
+
+    __slots__ = ("_names",)
+
+    def __init__(self, names: Iterable[str | os.PathLike[str]] = ()) -> None:
+        self._names = [os.fspath(n) for n in names]
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    @overload
+    def __getitem__(self, index: int) -> Path: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> InputPaths: ...
+
+    def __getitem__(self, index: int | slice) -> Path | InputPaths:
+        if isinstance(index, slice):
+            return InputPaths(self._names[index])
+        return Path(self._names[index])
+
+    def __iter__(self) -> Iterator[Path]:
+        return (Path(name) for name in self._names)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"InputPaths({self._names!r})"
+
+
+def iter_input_paths(paths: Iterable[str | os.PathLike[str]]) -> InputPaths:
     """The files to process for the given command-line paths.
 
-    A path naming a file (or anything that is not a directory) is kept whatever its suffix.
-    A directory is searched recursively for files with a suffix in
-    :data:`SUPPORTED_SUFFIXES` (case-insensitive), skipping hidden files and directories,
-    sorted by path within each directory. Duplicates (the same file reached twice) are
-    dropped, keeping the first. Raises :class:`UsageError` if any path does not exist, before
-    anything is returned.
+    A path naming a file (or anything that is not a directory) is kept whatever its suffix;
+    ``-`` is standard input. A directory is searched recursively for names with a suffix in
+    :data:`SUPPORTED_SUFFIXES` (case-insensitive), skipping hidden files and directories
+    (symbolic links to directories are not followed), sorted by path within each directory.
+    What cannot be read is kept, so that loading it gives a record with the reason: a name
+    with a supported suffix that is not a readable file (a broken symbolic link, a link loop,
+    a FIFO), and a directory that cannot be listed. Duplicates (the same file reached twice)
+    are dropped, keeping the first. Raises :class:`UsageError` if any path does not exist,
+    before anything is returned.
     """
     if isinstance(paths, str | os.PathLike):
         paths = [paths]
     given = [Path(p) for p in paths]
     for path in given:
-        if not os.path.exists(path):
-            raise UsageError(f"{os.fspath(path)}: no such file or directory")
+        if os.fspath(path) != STDIN and not os.path.lexists(path):
+            raise UsageError(f"{display_path(path)}: no such file or directory")
 
-    found: list[Path] = []
+    found: list[str] = []
     seen: set[str] = set()
     for path in given:
-        candidates = _search_directory(path) if path.is_dir() else [path]
+        name = os.fspath(path)
+        if name == STDIN:
+            candidates = [name]
+        else:
+            candidates = _search_directory(name) if path.is_dir() else [name]
         for candidate in candidates:
-            key = os.path.normcase(os.path.realpath(candidate))
+            key = STDIN if candidate == STDIN else os.path.realpath(candidate)
+            key = os.path.normcase(key)
             if key not in seen:
                 seen.add(key)
                 found.append(candidate)
-    return found
+    return InputPaths(found)
 
 
-def _search_directory(root: Path) -> list[Path]:
-    matches: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
+def _search_directory(root: str) -> list[str]:
+    matches: list[str] = []
+
+    def unreadable(err: OSError) -> None:  # a directory that cannot be listed: kept, so
+        matches.append(os.fspath(err.filename if err.filename is not None else root))  # named
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = [d for d in dirnames if not d.startswith(".")]
         for name in filenames:
             if name.startswith(".") or not name.lower().endswith(SUPPORTED_SUFFIXES):
                 continue
-            candidate = Path(dirpath, name)
-            if candidate.is_file():  # skips broken symbolic links
-                matches.append(candidate)
-    return sorted(matches, key=str)
+            # Kept whatever it is: a broken link, a loop or a FIFO gets a record saying so.
+            matches.append(os.path.join(dirpath, name))
+    return sorted(matches)

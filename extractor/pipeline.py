@@ -18,8 +18,10 @@ from extractor.backends import Backend, Extraction
 from extractor.checker import check_record, issue
 from extractor.document import Document
 from extractor.errors import DocumentError, LoadError
-from extractor.loading import DEFAULT_MAX_BYTES, load_document
+from extractor.loading import DEFAULT_MAX_BYTES, display_path, load_document
+from extractor.output import repair_torn_tail
 from extractor.records import ErrorInfo, Issue, Record, Usage
+from extractor.redact import redact_text
 
 PathLike = str | os.PathLike[str]
 
@@ -30,7 +32,7 @@ def _error_record(source: str, backend: Backend, err: DocumentError, sha256: str
         source=source,
         sha256=sha256,
         backend=backend.name,
-        error=ErrorInfo(type=err.type, message=err.message),
+        error=ErrorInfo(type=err.type, message=redact_text(err.message)),
         usage=usage if isinstance(usage, Usage) else Usage(),
     )
 
@@ -50,8 +52,13 @@ def build_record(doc: Document, backend: Backend, extraction: Extraction) -> Rec
         usage=extraction.usage,
         cached=extraction.cached,
     )
+    checked = extraction.checked
+    if checked is None:
+        checked = check_record(record, doc.text)
+        if extraction.on_checked is not None:
+            extraction.on_checked(checked)
     seen = {(i.code, i.event, i.field) for i in record.issues}
-    for found in check_record(record, doc.text):
+    for found in checked:
         if (found.code, found.event, found.field) not in seen:
             record.issues.append(found)
     return record
@@ -64,7 +71,7 @@ def load_or_error(
     try:
         return load_document(path, max_bytes=max_bytes)
     except LoadError as err:
-        return _error_record(str(path), backend, err, err.sha256)
+        return _error_record(err.source or display_path(path), backend, err, err.sha256)
 
 
 def _as_document(
@@ -107,6 +114,11 @@ async def aextract_document(
         return _record(doc, backend, err)
 
 
+def counted(n: int, noun: str) -> str:
+    """``1 warning``, ``2 warnings``, ``0 warnings``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclass
 class RunSummary:
     """What a run did, for the closing line on stderr and the run log."""
@@ -133,10 +145,10 @@ class RunSummary:
 
     def line(self) -> str:
         parts = [
-            f"{self.documents} documents",
-            f"{self.events} events",
+            counted(self.documents, "document"),
+            counted(self.events, "event"),
             f"{self.errors} with errors",
-            f"{self.issues_error} error issues, {self.issues_warning} warnings",
+            f"{counted(self.issues_error, 'error issue')}, {counted(self.issues_warning, 'warning')}",
         ]
         if self.skipped:
             parts.append(f"{self.skipped} skipped (already done)")
@@ -279,16 +291,15 @@ def recheck_record(
     return record, extra + check_record(record, text)
 
 
-def read_done(out: Path) -> set[str]:
-    """The sha256 of every document that already has a record without error in ``out``.
-
-    A torn last line (a run killed while writing it) is cut off, so that appending goes on
-    from a clean line end.
+def read_done(out: Path, backend: Backend | None = None) -> set[str]:
+    """The sha256 of every document that already has a record without error in ``out`` made
+    by ``backend`` as it is configured now (:meth:`~extractor.backends.Backend.made`: the
+    same backend, model, prompt and schema version); any record without error when
+    ``backend`` is None. A line that is not a record (a torn last line) counts for nothing.
     """
     done: set[str] = set()
     if not out.exists():
         return done
-    repair_torn_tail(out)
     with out.open(encoding="utf-8") as fh:
         for line in fh:
             if not line.strip():
@@ -297,34 +308,9 @@ def read_done(out: Path) -> set[str]:
                 record = Record.from_json(line)
             except ValueError:
                 continue
-            if record.error is None and record.sha256:
+            if record.error is None and record.sha256 and (backend is None or backend.made(record)):
                 done.add(record.sha256)
     return done
-
-
-def repair_torn_tail(out: Path) -> bool:
-    """Cut a last line that has no newline (a torn write). True when something was cut."""
-    size = out.stat().st_size
-    if size == 0:
-        return False
-    with out.open("rb+") as fh:
-        fh.seek(-1, os.SEEK_END)
-        if fh.read(1) == b"\n":
-            return False
-        # find the last newline
-        pos = size
-        chunk = 65536
-        while pos > 0:
-            start = max(0, pos - chunk)
-            fh.seek(start)
-            data = fh.read(pos - start)
-            nl = data.rfind(b"\n")
-            if nl >= 0:
-                fh.truncate(start + nl + 1)
-                return True
-            pos = start
-        fh.truncate(0)
-        return True
 
 
 __all__ = [
@@ -332,6 +318,7 @@ __all__ = [
     "aextract_document",
     "arun_extraction",
     "build_record",
+    "counted",
     "extract_document",
     "read_done",
     "recheck_record",

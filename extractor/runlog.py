@@ -1,6 +1,6 @@
 """The run log: one JSONL line per run, appended beside the output, so a user can see what was
 spent on what. Arguments are recorded without secrets (keys never come as flags; a URL loses
-any user:password and query string)."""
+its user:password and every query parameter named like a secret: :func:`extractor.redact.redact_url`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import json
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from extractor.pipeline import RunSummary
-
-_SECRET_WORDS = ("key", "token", "secret", "password", "authorization")
+from extractor.redact import is_secret_name, redact_url
 
 
 def run_log_path(output: Path) -> Path:
@@ -21,22 +19,14 @@ def run_log_path(output: Path) -> Path:
     return output.with_name(output.stem + ".runs.jsonl")
 
 
-def _clean_url(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
 def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """The arguments of a run as they may be written down: no secrets, paths as strings."""
     out: dict[str, Any] = {}
     for name, value in arguments.items():
-        if any(word in name.lower() for word in _SECRET_WORDS):
+        if is_secret_name(name):
             continue
         if isinstance(value, str) and "://" in value:
-            value = _clean_url(value)
+            value = redact_url(value)
         elif isinstance(value, os.PathLike):
             value = os.fspath(value)
         elif isinstance(value, tuple | list):

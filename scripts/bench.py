@@ -5,7 +5,8 @@
 
 rules   documents per second of the rules backend on seed-sized pages, net of start-up, in one
         process (one core): load + extract + check, from files on disk to JSONL in memory.
-memory  peak resident memory while 20,000 documents stream through the pipeline.
+memory  peak resident memory while 2,000 and 20,000 documents stream through the pipeline, and
+        their ratio: state that grows with each document shows as a ratio above 1.
 model   the model path against the local stub server (scripts/bench_model.py), if present.
 review  the review page of 2,000 seed-sized documents: its size, and the time headless chromium
         takes to open it from disk and show the first document; then how 20,000 are split.
@@ -56,12 +57,14 @@ def bench_rules(n: int = 2000) -> None:
     )
 
 
-def bench_memory(n: int = 20000) -> None:
+def _peak_rss(n: int) -> tuple[int, float, float]:
+    """(documents, peak RSS in MB, seconds) of a fresh process streaming ``n`` pages."""
     code = (
         "import io, resource, sys; from pathlib import Path; "
         f"sys.path.insert(0, {str(ROOT)!r}); "
         "from extractor.pipeline import run_extraction; from extractor.rules import RulesBackend; "
-        "paths = sorted(Path(sys.argv[1]).glob('*.txt')); "
+        "from extractor.loading import iter_input_paths; "
+        "paths = iter_input_paths([sys.argv[1]]); "
         "out = open('/dev/null', 'w'); "
         "s = run_extraction(paths, RulesBackend(), lambda r: out.write(r.to_json() + '\\n')); "
         "print(s.documents, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
@@ -74,8 +77,15 @@ def bench_memory(n: int = 20000) -> None:
         )
         dt = time.perf_counter() - t0
     docs, kib = done.stdout.split()
+    return int(docs), int(kib) / 1024, dt
+
+
+def bench_memory() -> None:
+    small, large = _peak_rss(2000), _peak_rss(20000)
     print(
-        f"memory: {docs} documents streamed in {dt:.1f} s, peak RSS {int(kib) / 1024:.0f} MB (goal < 300 MB)"
+        f"memory: {large[0]} documents streamed in {large[2]:.1f} s, peak RSS {large[1]:.0f} MB "
+        f"(goal < 300 MB); {small[0]} documents: {small[1]:.0f} MB; ratio "
+        f"{large[1] / small[1]:.2f} (goal <= 1.25)"
     )
 
 

@@ -9,6 +9,11 @@ Cases that need scripted faults (a re-ask) are only recorded against the stub.
 The recording configuration (headers filtered, bodies decoded, matching on method, path and
 body) is the one the tests replay with: it is imported from ``tests/test_cassettes.py``.
 Prints what it did, case by case, and whether each record still equals its gold file.
+
+A cassette is replaced only by a recording that completed: each is recorded into a temporary
+file beside it, moved into place when the run gave a record without error, and thrown away
+otherwise (no server, a refused key...), so a failed ``make record`` leaves the committed
+cassettes as they were, and exits 1.
 """
 
 from __future__ import annotations
@@ -46,19 +51,34 @@ def fabricated(case: cases.Case) -> dict[str, Any]:
     return answer
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def record_case(case: cases.Case, *, base_url: str, model: str, api_key: str | None) -> str:
-    """Record one case into its cassette (replacing it); a line saying what happened."""
+    """Record one case and replace its cassette with the recording, if it completed; a line
+    saying what happened (``KEPT`` when the old cassette was left in place)."""
     case.cassette.parent.mkdir(parents=True, exist_ok=True)
-    case.cassette.unlink(missing_ok=True)
-    with cases.vcr_config("all").use_cassette(str(case.cassette)) as cassette:
-        record = cases.run_case(case, base_url=base_url, model=model, api_key=api_key)
+    recording = case.cassette.with_name(f".{case.cassette.stem}.recording.yaml")
+    recording.unlink(missing_ok=True)
+    try:
+        with cases.vcr_config("all").use_cassette(str(recording)) as cassette:
+            record = cases.run_case(case, base_url=base_url, model=model, api_key=api_key)
+    except Exception as err:  # whatever stopped it, the old cassette stays
+        recording.unlink(missing_ok=True)
+        return f"{_shown(case.cassette)}: KEPT, the recording failed ({type(err).__name__}: {err})"
+    if record.error is not None or not cassette.data or not recording.exists():
+        recording.unlink(missing_ok=True)
+        why = record.error.message if record.error is not None else "nothing was recorded"
+        return f"{_shown(case.cassette)}: KEPT, the recording failed ({why})"
+    os.replace(recording, case.cassette)
     current, events = cases.gold_events(case.seed)
     agrees = record.error is None and [e.values() for e in record.events] == events
     agrees = agrees and record.current_rating == current
     status = "equals gold" if agrees else "DIFFERS FROM GOLD"
     error = f", error: {record.error.message}" if record.error else ""
     return (
-        f"{case.cassette.relative_to(ROOT)}: {len(cassette.data)} requests, model "
+        f"{_shown(case.cassette)}: {len(cassette.data)} requests, model "
         f"{record.model!r}, {record.usage.prompt_tokens} prompt tokens, {status}{error}"
     )
 
@@ -80,10 +100,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"recording against {base_url} with model {model!r} (OPENAI_API_KEY is set)")
         for case in selected:
             if case.stub_only:
-                print(f"{case.cassette.relative_to(ROOT)}: kept (needs scripted stub faults)")
+                print(f"{_shown(case.cassette)}: kept (needs scripted stub faults)")
                 continue
             line = record_case(case, base_url=base_url, model=model, api_key=api_key)
-            failures += "DIFFERS" in line
+            failures += "DIFFERS" in line or "KEPT" in line
             print(line)
         return 1 if failures else 0
     print("recording against the local stub server (OPENAI_API_KEY is not set)")
@@ -95,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             if stub.errors:
                 line += f" (stub errors: {stub.errors})"
                 failures += 1
-        failures += "DIFFERS" in line
+        failures += "DIFFERS" in line or "KEPT" in line
         print(line)
     return 1 if failures else 0
 

@@ -130,7 +130,7 @@ def test_cli_cache_info_and_clear(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert out[0] == f"path: {where}" and out[1] == "entries: 1"
     assert int(out[2].removeprefix("bytes: ")) > 0
     assert run_cli(["cache", "clear", "--cache-dir", str(where)]) == 0
-    assert capsys.readouterr().out.strip() == f"cleared 1 entries from {where}"
+    assert capsys.readouterr().out.strip() == f"cleared 1 entry from {where}"
     assert run_cli(["cache", "info", "--cache-dir", str(where)]) == 0
     assert "entries: 0" in capsys.readouterr().out
 
@@ -143,16 +143,29 @@ def test_cli_cache_uses_the_environment_directory(
     assert f"path: {tmp_path / 'env-cache'}" in capsys.readouterr().out
 
 
-def test_cli_cache_on_an_unusable_directory_exits_2(
+def test_a_damaged_cache_stops_a_model_run_and_cache_clear_removes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     where = tmp_path / "broken"
     where.mkdir()
     (where / "cache.db").write_bytes(b"this is not an SQLite database" * 100)
-    assert run_cli(["cache", "clear", "--cache-dir", str(where)]) == 2
+    (where / "ab").mkdir()
+    (where / "ab" / "cd.val").write_bytes(b"x")
+    (where / "notes.txt").write_text("the user's own file", encoding="utf-8")
+    args = ["extract", str(SEED), "--backend", "openai", "--model", "m"]
+    args += ["--base-url", "http://127.0.0.1:9/v1", "--cache-dir", str(where)]
+    assert run_cli(args) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1
-    assert str(where) in err and "--no-cache" in err
+    assert str(where) in err and "cache clear" in err and "--no-cache" in err
+    assert run_cli(["cache", "info", "--cache-dir", str(where)]) == 2
+    assert "cache clear" in capsys.readouterr().err
+    # clear always works: it removes the cache's own files, and nothing else
+    assert run_cli(["cache", "clear", "--cache-dir", str(where)]) == 0
+    assert "could not be read" in capsys.readouterr().out
+    assert sorted(p.name for p in where.iterdir()) == ["notes.txt"]
+    assert run_cli(["cache", "info", "--cache-dir", str(where)]) == 0
+    assert "entries: 0" in capsys.readouterr().out
 
 
 def test_evidence_survives_the_round_trip(tmp_path: Path) -> None:
@@ -163,3 +176,47 @@ def test_evidence_survives_the_round_trip(tmp_path: Path) -> None:
     assert hit is not None
     evidence: list[Evidence] = [ev for e in hit.events for ev in e.evidence.values()]
     assert evidence and all(ev.holds_in(text) for ev in evidence)
+
+
+def test_a_cache_hit_reuses_what_the_same_checker_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Served from the cache, a document is not checked again by the same checker (the
+    checker is most of a hit's time); a changed checker checks it again."""
+    import extractor.llm.cache as cache_module
+    import extractor.pipeline as pipeline
+    from extractor.backends import Backend
+    from extractor.loading import load_document
+
+    class FromCache(Backend):
+        name = "openai"
+
+        def __init__(self, cache: ResultCache, fresh: Extraction | None = None) -> None:
+            self.cache, self.fresh = cache, fresh
+
+        def extract(self, doc: Document) -> Extraction:
+            hit = self.cache.get("k")
+            if hit is not None:
+                return hit
+            assert self.fresh is not None
+            self.cache.put("k", self.fresh)
+            return self.fresh
+
+    doc = load_document(SEED)
+    calls: list[int] = []
+    real = pipeline.check_record
+
+    def counting(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "check_record", counting)
+    with ResultCache(tmp_path / "c") as cache:
+        first = pipeline.extract_document(doc, FromCache(cache, sample()))
+        assert calls == [1]
+        again = pipeline.extract_document(doc, FromCache(cache))
+        assert calls == [1]  # not checked again
+        assert again.issues == first.issues and again.cached
+        monkeypatch.setattr(cache_module, "checker_digest", lambda: "another checker")
+        third = pipeline.extract_document(doc, FromCache(cache))
+        assert calls == [1, 1] and third.issues == first.issues

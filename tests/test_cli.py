@@ -299,3 +299,22 @@ def test_check_exits_1_and_counts_the_records_with_errors_as_a_process(tmp_path:
     assert done.returncode == 1
     assert "event 0 overall_rating: error rating_other_event" in done.stdout
     assert "checked 2 records: 1 with errors" in done.stderr
+
+
+def test_model_runs_default_to_several_documents_at_once(tmp_path: Path) -> None:
+    from stub_server import rules_answer, running_stub
+
+    from extractor.llm.prompting import document_in_messages
+
+    def responder(request: dict[str, object]) -> dict[str, object]:
+        text = document_in_messages(request["messages"])  # type: ignore[arg-type]
+        assert text is not None
+        return rules_answer(text)
+
+    with running_stub(responder=responder) as stub:
+        model = ["--backend", "openai", "--model", "m", "--base-url", stub.base_url, "--no-cache"]
+        assert run("extract", str(SEEDS), "-o", str(tmp_path / "m.jsonl"), *model)[0] == 0
+    assert run("extract", str(SEEDS), "-o", str(tmp_path / "r.jsonl"))[0] == 0
+    logs = [tmp_path / "m.runs.jsonl", tmp_path / "r.runs.jsonl"]
+    concurrency = [json.loads(p.read_text())["arguments"]["concurrency"] for p in logs]
+    assert concurrency == [8, 1]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,15 +18,34 @@ SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 HTML = Path(__file__).resolve().parent / "data" / "html"
 
 
-def seed_as_html(text: str) -> str:
-    """A seed page as the website would serve it: chrome around, one element per paragraph."""
+_DATE = re.compile(r"(\d{1,2}) ([A-Z][a-z]{2})([a-z]*) (\d{4})")
+#: Markup a page may put inside a headline's date: each must leave the date and the events as
+#: they are in the plain text.
+HEADLINE_MARKUP: dict[str, Callable[[str], str]] = {
+    "plain": lambda h: h,
+    "br-in-date": lambda h: _DATE.sub(r"\1 \2\3<br>\4", h),
+    "br-before-date": lambda h: h.replace("carried out on ", "carried out on<br/>"),
+    "soft-hyphen": lambda h: _DATE.sub(r"\1 \2&shy;\3 \4", h),
+    "zero-width-space": lambda h: _DATE.sub(r"\1&#8203; \2\3 \4", h),
+    "inline-elements": lambda h: _DATE.sub(
+        r"<span>\1</span> <strong>\2\3</strong> <a href='#'>\4</a>", h
+    ),
+    "time-element": lambda h: _DATE.sub(r"<time datetime='x'>\1 \2\3<br>\4</time>", h),
+}
+
+
+def seed_as_html(text: str, headline: Callable[[str], str] = HEADLINE_MARKUP["plain"]) -> str:
+    """A seed page as the website would serve it: chrome around, one element per paragraph,
+    ``headline`` applied to the escaped text of each event's headline."""
     body = []
     for para in text.split("\n\n"):
         para = para.strip()
         if not para:
             continue
-        tag = "h2" if para.startswith(("Inspection carried out", "Review carried out")) else "p"
-        body.append(f"<{tag}>{html.escape(para)}</{tag}>")
+        if para.startswith(("Inspection carried out", "Review carried out")):
+            body.append(f"<h2>{headline(html.escape(para))}</h2>")
+        else:
+            body.append(f"<p>{html.escape(para)}</p>")
     return (
         "<!DOCTYPE html><html><head><title>Reports</title><style>p{margin:0}</style>"
         "<script>var inspections = ['Inspection carried out on 1 January 2001'];</script></head><body>"
@@ -34,10 +55,14 @@ def seed_as_html(text: str) -> str:
     )
 
 
+@pytest.mark.parametrize("markup", sorted(HEADLINE_MARKUP))
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.stem)
-def test_seed_rendered_as_html_gives_the_same_events(seed: Path, tmp_path: Path) -> None:
+def test_seed_rendered_as_html_gives_the_same_events(
+    seed: Path, markup: str, tmp_path: Path
+) -> None:
     page = tmp_path / (seed.stem + ".html")
-    page.write_text(seed_as_html(seed.read_text(encoding="utf-8")), encoding="utf-8")
+    text = seed.read_text(encoding="utf-8")
+    page.write_text(seed_as_html(text, HEADLINE_MARKUP[markup]), encoding="utf-8")
     from_text = extract_document(seed, RulesBackend())
     from_html = extract_document(page, RulesBackend())
     assert from_html.error is None

@@ -3,9 +3,9 @@
 Every import counts, including those inside functions (imported on first use), except those
 under ``if TYPE_CHECKING:``. The layers, lowest first:
 
-1. the record schema and the plain types: records, version, document, errors
+1. the record schema and the plain types: records, version, document, errors, redact
 2. what a page says: reading/ (values, readers, layout)
-3. loading pages, the backend interface: loading, backends
+3. loading pages, the backend interface, output files: loading, backends, output
 4. the checker
 5. the rules backend, the pipeline, evaluation, and what is made from results: review, export
 6. the model backend: llm/
@@ -22,9 +22,9 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "extractor"
 
 LAYERS: list[set[str]] = [
-    {"records", "version", "document", "errors"},
+    {"records", "version", "document", "errors", "redact"},
     {"reading", "reading.values", "reading.readers", "reading.layout"},
-    {"loading", "backends"},
+    {"loading", "backends", "output"},
     {"checker", "roles"},
     {"rules", "pipeline", "evaluation", "review", "export"},
     {"llm"},  # and every llm.* module

@@ -284,7 +284,7 @@ def test_fifo_is_not_read(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     with pytest.raises(UnreadableDocument) as info:
         load_document(fifo)
-    assert info.value.message == "not a regular file"
+    assert info.value.message == "not a regular file (a FIFO)"
 
 
 def test_errors_are_load_errors(tmp_path: Path) -> None:

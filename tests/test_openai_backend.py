@@ -552,7 +552,7 @@ def test_cli_extract_with_the_openai_backend(stub: StubServer, tmp_path: Path) -
         "-q",
     ]
     assert run_cli(args) == 0
-    assert run_cli(args) == 0
+    assert run_cli([*args, "--append"]) == 0  # an existing output needs a word
     records = [Record.from_json(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 4 and len(stub.chat_requests()) == 2
     assert [r.cached for r in records] == [False, False, True, True]

@@ -105,10 +105,11 @@ from extractor.llm.protocol import (
     resolve_server,
     transient_status,
 )
-from extractor.loading import DEFAULT_MAX_BYTES, load_document
+from extractor.loading import DEFAULT_MAX_BYTES, display_path, load_document
 from extractor.pipeline import RunSummary, extract_document
 from extractor.reading.layout import find_event_starts
 from extractor.records import ErrorInfo, Record, Usage
+from extractor.redact import redact_text, redact_url, url_secrets
 
 PathLike = str | os.PathLike[str]
 
@@ -125,6 +126,21 @@ _NUMBERED: Final = re.compile(r"\.\d{3,}$")
 #: Marks the stand-in for a part whose result line never came (no request counted).
 _MISSING: Final = "__missing__"
 _ID_HEX: Final = 16
+#: What a batch or file id from the server may look like: it names files we write, and goes
+#: into request paths. No dots, no slashes: nothing that could climb out of a directory.
+_SAFE_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$")
+
+
+def safe_id(value: object, what: str = "batch id") -> str:
+    """``value`` when it is a plain identifier (letters, digits, ``_`` and ``-``, at most 200
+    characters), else :class:`~extractor.errors.BackendError`: ids come from the server and
+    name the files collect writes, so an id such as ``../../x`` is refused, never used."""
+    if isinstance(value, str) and _SAFE_ID.match(value):
+        return value
+    raise BackendError(
+        f"the server returned a {what} that is not a plain identifier: {str(value)[:80]!r}",
+        backend=BACKEND_NAME,
+    )
 
 
 # --- file names ---------------------------------------------------------------------------------
@@ -398,17 +414,20 @@ def prepare(
     entries: list[tuple[int, dict[str, Any]]] = []
     by_sha: dict[str, list[dict[str, Any]]] = {}
     ids: dict[str, str] = {}
+    # The server URL names the cache entries; in the manifest it is written without
+    # credentials (cache_key() redacts it the same way, so ingest and extract still agree).
     key_parts = settings.cache_key_parts()
+    key_parts["base_url"] = redact_url(str(key_parts["base_url"]))
     try:
         for path in paths:
             try:
                 doc = load_document(path, max_bytes=max_bytes)
             except LoadError as err:
-                result.failed.append((os.fspath(path), err))
+                result.failed.append((display_path(path), err))
                 if on_error is not None:
-                    on_error(os.fspath(path), err)
+                    on_error(display_path(path), err)
                 continue
-            source = {"source": doc.source, "path": os.path.abspath(path)}
+            source = {"source": doc.source, "path": display_path(os.path.abspath(path))}
             result.documents += 1
             if doc.sha256 in by_sha:  # the same bytes again: asked once, recorded for both
                 for entry in by_sha[doc.sha256]:
@@ -467,8 +486,11 @@ class BatchState(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     version: int = 1
-    #: The server the batches live on (None: OpenAI's).
+    #: The server the batches live on (None: OpenAI's), without credentials.
     base_url: str | None = None
+    #: True when the URL submit was given carried credentials (not stored): status and
+    #: collect then need it again, from --base-url or $OPENAI_BASE_URL.
+    base_url_credentials: bool = False
     #: The manifest of the requests, relative to the state file's directory.
     manifest: str | None = None
     batches: list[BatchEntry] = Field(default_factory=list)
@@ -531,7 +553,9 @@ def _server(doing: str, *, source: str | None = None) -> Iterator[None]:
             hint = " (check OPENAI_API_KEY and --base-url)"
         cls = TransportError if transient else BackendError
         raise cls(
-            f"{doing}: {describe_api_error(err)}{hint}", source=source, backend=BACKEND_NAME
+            redact_text(f"{doing}: {describe_api_error(err)}{hint}"),
+            source=source,
+            backend=BACKEND_NAME,
         ) from err
 
 
@@ -544,11 +568,15 @@ def _update(entry: BatchEntry, batch: Any) -> None:
             "completed": int(counts.completed),
             "failed": int(counts.failed),
         }
-    entry.output_file_id = batch.output_file_id or entry.output_file_id
-    entry.error_file_id = batch.error_file_id or entry.error_file_id
+    if batch.output_file_id:
+        entry.output_file_id = safe_id(batch.output_file_id, "file id")
+    if batch.error_file_id:
+        entry.error_file_id = safe_id(batch.error_file_id, "file id")
     errors = getattr(getattr(batch, "errors", None), "data", None) or []
     entry.errors = [
-        f"{'line ' + str(e.line) + ': ' if getattr(e, 'line', None) else ''}{e.message or e.code}"
+        redact_text(
+            f"{'line ' + str(e.line) + ': ' if getattr(e, 'line', None) else ''}{e.message or e.code}"
+        )
         for e in errors
     ]
 
@@ -561,15 +589,36 @@ class SubmitResult:
     skipped: list[BatchEntry] = field(default_factory=list)
 
 
+def state_server(state: BatchState, given: str | None) -> str | None:
+    """The server URL to reach the state's batches: ``given`` (``--base-url``), else
+    ``$OPENAI_BASE_URL`` (with its credentials) when it names the state's server, else the
+    state's own URL. A state whose URL had credentials, which are not stored, needs one of
+    the first two: :class:`UsageError` otherwise."""
+    if given:
+        return given
+    env = os.environ.get("OPENAI_BASE_URL", "").strip()
+    if env and state.base_url is not None and redact_url(env) == state.base_url:
+        return env
+    if state.base_url_credentials:
+        raise UsageError(
+            f"the batches are on {state.base_url}, whose credentials are not stored in the "
+            "state file: pass --base-url URL with them (or set OPENAI_BASE_URL)"
+        )
+    return state.base_url
+
+
 def _open_state(path: Path, base_url: str | None, manifest: Path) -> BatchState:
-    """The state file at ``path`` (new when missing), for batches on ``base_url``."""
-    state = BatchState.load(path) if path.exists() else BatchState(base_url=base_url)
-    if state.batches and state.base_url != base_url:
+    """The state file at ``path`` (new when missing), for batches on ``base_url`` (stored
+    without its credentials)."""
+    stored = redact_url(base_url) if base_url is not None else None
+    state = BatchState.load(path) if path.exists() else BatchState(base_url=stored)
+    if state.batches and state.base_url != stored:
         raise UsageError(
             f"{path} holds batches on {state.base_url or 'OpenAI'}, not on "
-            f"{base_url or 'OpenAI'}: use --state for another state file"
+            f"{stored or 'OpenAI'}: use --state for another state file"
         )
-    state.base_url = base_url
+    state.base_url = stored
+    state.base_url_credentials = bool(url_secrets(base_url))
     if state.manifest is None and manifest.exists():
         state.manifest = os.path.relpath(manifest, path.parent)
     return state
@@ -604,8 +653,8 @@ def _submit_file(
         request_file=os.path.relpath(request_file, state.parent),
         request_sha256=digest,
         requests=count,
-        input_file_id=uploaded.id,
-        batch_id=batch.id,
+        input_file_id=safe_id(uploaded.id, "file id"),
+        batch_id=safe_id(batch.id),
         status=str(batch.status),
     )
     _update(entry, batch)
@@ -658,11 +707,20 @@ def refresh(client: openai.OpenAI, state: BatchState, state_file: Path) -> Batch
     for entry in state.batches:
         if entry.status in FINISHED:
             continue
-        with _server(f"asking for batch {entry.batch_id} failed", source=entry.request_file):
-            batch = client.batches.retrieve(entry.batch_id)
+        batch_id = safe_id(entry.batch_id)  # the state file may have been edited
+        with _server(f"asking for batch {batch_id} failed", source=entry.request_file):
+            batch = client.batches.retrieve(batch_id)
         _update(entry, batch)
     state.save(state_file)
     return state
+
+
+def _inside(directory: Path, name: str) -> Path:
+    """``directory / name``, checked to be a file directly inside ``directory``."""
+    target = directory / name
+    if Path(name).name != name or target.resolve().parent != directory.resolve():
+        raise InternalError(f"{name!r} would be written outside {directory}")
+    return target
 
 
 @dataclass
@@ -692,12 +750,14 @@ def collect(
             continue
         if entry.status in UNSUCCESSFUL:
             result.unsuccessful.append(entry)
+        name = safe_id(entry.batch_id)  # it names the files: checked before anything is asked
         for file_id, kind in ((entry.output_file_id, "output"), (entry.error_file_id, "errors")):
             if not file_id:
                 continue
+            file_id = safe_id(file_id, "file id")
             with _server(f"downloading {file_id} failed", source=entry.batch_id):
                 content = client.files.content(file_id).content
-            target = out_dir / f"{entry.batch_id}.{kind}.jsonl"
+            target = _inside(out_dir, f"{name}.{kind}.jsonl")
             with _writing(target):
                 _write_atomically(target, content)
             result.files.append(target)
@@ -1039,5 +1099,7 @@ __all__ = [
     "read_manifest",
     "refresh",
     "request_lines",
+    "safe_id",
     "state_path",
+    "state_server",
 ]
