@@ -64,12 +64,15 @@ from extractor.reading.values import (
 )
 from extractor.records import EVENT_FIELDS, Event, Evidence, Issue, Record
 from extractor.roles import (
+    RATING_WORD,
     Role,
     block_of,
     event_blocks,
     headline_kind,
     is_header_rating,
+    rating_name,
     roles_in,
+    sentence_span,
 )
 
 #: Every issue code the checker emits, with its severity.
@@ -333,6 +336,8 @@ def check_event_values(event: Event, text: str | None, index: int) -> list[Issue
         found = _ground(ev, text)
         if found is None and name in ("overall_rating", "previous_rating"):
             found = _header(ev, text) or _FIELD_CHECKS[name](value, ev.quote)
+            if found and found[0] == "wrong_role" and _said_in_sentence(name, value, ev, text):
+                found = None
             found = found or _judge_role(name, value, ev, text, event.date)
         elif found is None:
             found = _FIELD_CHECKS[name](value, ev.quote)
@@ -361,6 +366,45 @@ def _judge_role(
         return None
     unclear = [v for v in verdicts if v is not None and v[0] == "rating_role_unclear"]
     return unclear[0] if unclear else verdicts[0]
+
+
+def _said_in_sentence(name: str, value: str, ev: Evidence, text: str) -> bool:
+    """Whether a sentence of the page that holds a mention of ``value`` in the quote states it
+    in the field's role, read whole: a quote cut to a clause ("which is now good.") or
+    stretched over two sentences is read as the sentence that says it, like the rules' own."""
+    for m in RATING_WORD.finditer(text, ev.start, ev.end):
+        if rating_name(m.group("r")) != value:
+            continue
+        s, e = sentence_span(text, m.start(), m.end())
+        # the sentence alone; with the one before it (which may date the inspection it tells
+        # of); with the one after it ("After this inspection, the service has retained this
+        # rating.")
+        before = _sentence_before(text, s)
+        after = _sentence_after(text, e)
+        for a, b in ((s, e), (before, e), (s, after)):
+            if (a, b) != (ev.start, ev.end) and _FIELD_CHECKS[name](value, text[a:b]) is None:
+                return True
+    return False
+
+
+def _sentence_before(text: str, s: int) -> int:
+    """The start of the sentence before the one at ``s``, in its paragraph."""
+    if s < 2 or text[s - 1] == "\n" or "\n\n" in text[max(0, s - 2) : s]:
+        return s
+    prev, _ = sentence_span(text, max(0, s - 2), max(0, s - 1))
+    return prev if prev < s and "\n" not in text[prev:s].strip() else s
+
+
+def _sentence_after(text: str, e: int) -> int:
+    """The end of the sentence after the one ending at ``e``, in its paragraph."""
+    rest = text[e : e + 2]
+    if "\n" in rest or e + 2 >= len(text):
+        return e
+    nxt = e + len(text[e:]) - len(text[e:].lstrip(" \t"))
+    if nxt >= len(text) or not text[nxt].isalnum():
+        return e
+    _, end = sentence_span(text, nxt, nxt + 1)
+    return end if "\n" not in text[e:end].strip() else e
 
 
 def _header(ev: Evidence, text: str) -> tuple[str, str] | None:

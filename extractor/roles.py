@@ -350,6 +350,15 @@ _CORE_REPORT = re.compile(
 )
 
 
+#: A report about one ward: "Hooper Ward at Cygnet Hospital Beckton provides psychiatric
+#: intensive care ..." at the start of the event's part of the page.
+_WARD_INTRO = re.compile(
+    r"(?:^|\n|[.!?]\s)[ \t•\-]*(?P<x>(?:The\s+)?[A-Z][\w'’&-]*(?:\s+[A-Z][\w'’&-]*){0,4}\s+"
+    r"[Ww]ards?)(?:\s+(?:at|in|of)\s+[^.\n]{1,80}?)?,?\s+(?:provides?|is|are|offers?|cares?\s+for|"
+    r"admits?|supports?|specialises|treats?)\b"
+)
+
+
 @dataclass(frozen=True)
 class Context:
     """What a sentence leans on: the sentences before it in its paragraph, and the opening
@@ -357,6 +366,47 @@ class Context:
 
     lead: str = ""
     head: str = ""
+    #: the line just above the sentence's paragraph, where it is a heading (short, no full stop)
+    heading: str = ""
+
+
+#: A rating without its subject: "At this assessment, the rating has changed to good."
+_IMPLICIT = re.compile(
+    r"\b(?:the|this|its|our|that)\s+rating\b(?!\s+(?:of|for|at|in)\b)(?![^.]*\b(?:of|for)\s+"
+    r"(?:the|this|its)\b)",
+    re.I,
+)
+_KQ_HEADING = re.compile(
+    rf"^[ \t•\-]*(?:are\s+(?:services|they|the\s+services)\s+)?{_KQ}\s*(?:\?|$|[–—-]|:\s*$)", re.I
+)
+_WHOLE_SUBJECT = re.compile(
+    r"\b(?:this|the|our|its)\s+(?:overall\s+)?(?:service|practice|location|home|hospital|trust|"
+    r"provider|agency|surgery|clinic|hospice)\b|\boverall\b",
+    re.I,
+)
+
+
+def _implicit_scope(context: Context) -> tuple[Scope, str] | None:
+    """What "the rating" without a subject is the rating of: the subject of the last rating
+    told before it in its paragraph ("we rated this key question as good."), else the section
+    heading it sits under ("Well-led", "Effective – this means ...")."""
+    lead = context.lead
+    last = None
+    for m in RATING_WORD.finditer(lead):
+        last = m
+    if last is not None:
+        cut = max(lead.rfind(". ", 0, last.start()), lead.rfind("\n", 0, last.start()))
+        said = lead[cut + 1 : last.start()]
+        if _PART.search(said):
+            return "part", f"the part rated in the sentence before: {_PART.search(said).group(0)!r}"  # type: ignore[union-attr]
+        if _WHOLE_SUBJECT.search(said):
+            return "whole", "the service rated in the sentence before"
+    para = lead.lstrip()
+    if _KQ_HEADING.match(para.split("\n")[-1] if "\n" in para else para):
+        return "part", f"the key question this section is about: {para[:20]!r}"
+    if context.heading and _KQ_HEADING.match(context.heading):
+        return "part", f"the key question of its section: {context.heading!r}"
+    return None
 
 
 def _antecedent(same: str, context: Context | None) -> tuple[Scope, str] | None:
@@ -370,6 +420,9 @@ def _antecedent(same: str, context: Context | None) -> tuple[Scope, str] | None:
             if _WHOLE_WORD.match(x):
                 return "whole", x
     if context is not None:
+        ward = _WARD_INTRO.search(context.head)
+        if ward is not None:
+            return "part", f"the ward this report is about: {ward.group('x').strip()}"
         core = _CORE_REPORT.search(context.head)
         if core is not None:
             x = (core.group("x") or core.group(0)).strip()
@@ -386,6 +439,7 @@ def judge(
     event_date: dt.date | None = None,
     before_sentence: str = "",
     context: Context | None = None,
+    activity_date: dt.date | None = None,
 ) -> Role:
     """The role of the rating word ``sentence[start:end]``.
 
@@ -406,6 +460,11 @@ def judge(
     elif scope == "unknown" and _PART.search(before):
         scope = "unclear"
         why.append("a part of the service named before it")
+    if scope == "unknown" and _IMPLICIT.search(before) and context is not None:
+        found = _implicit_scope(context)
+        if found is not None:
+            scope, what = found
+            why.append(f"'the rating' is {what}")
     if scope in ("whole", "unknown") and _PRONOUN.match(subject):
         found = _antecedent(sentence[:start], context)
         if found is not None:
@@ -414,6 +473,20 @@ def judge(
     time, cue = _time(sentence, lo, hi, start, end)
     if cue:
         why.append(repr(cue))
+    own_date = event_date or activity_date
+    if (
+        time == "this"
+        and own_date is not None
+        and re.fullmatch(r"this\s+(?:inspection|visit|assessment)", cue, re.I)
+        and _ANAPHORIC_THIS.search(before)
+    ):
+        # "This was to check ... their comprehensive inspection conducted on 20 January 2016.
+        # At this inspection the practice was rated as good": "this" points back to the dated
+        # inspection just named, not to the event (a desk-top review months later).
+        earlier_one = _dated_inspection(before_sentence, own_date)
+        if earlier_one is not None:
+            time = "earlier"
+            why.append(f"'this inspection' is the one dated {earlier_one.isoformat()} just before")
     if time == "unknown" and event_date is not None:
         late = _earlier_date(sentence[lo:hi], event_date)
         if (
@@ -427,6 +500,31 @@ def judge(
             time = "earlier"
             why.append(f"dated {late.isoformat()}, before the event")
     return Role(rating, time, scope, ", ".join(why))
+
+
+#: "At this inspection" opening its sentence: a pointer to the inspection last named.
+_ANAPHORIC_THIS = re.compile(
+    r"^\s*(?:at|during|following|after|in)\s+this\s+(?:inspection|visit|assessment)\b", re.I
+)
+#: A sentence that says the inspection it names is an earlier one (so "this inspection"
+#: after it contrasts with it: "We last inspected in 2015. At this inspection ...").
+_CONTRAST = re.compile(
+    r"\b(?:last|previous(?:ly)?|prior|earlier|preceding|initial|former|first|then|before)\b", re.I
+)
+
+
+def _dated_inspection(sentence: str, event_date: dt.date) -> dt.date | None:
+    """The date of the inspection ``sentence`` names, where it is long before ``event_date`` and
+    the sentence presents it as the inspection in question, not as a past one."""
+    if not sentence or _CONTRAST.search(sentence):
+        return None
+    if not re.search(r"\b(?:inspection|inspected|visit(?:ed)?)\b", sentence, re.I):
+        return None
+    dates = [d.first for d in iter_dates(sentence)]
+    if not dates or any(abs((event_date - d).days) <= 31 for d in dates):
+        return None
+    last = dates[-1]
+    return last if (event_date - last).days > 31 else None
 
 
 def _earlier_date(s: str, event_date: dt.date) -> dt.date | None:
@@ -455,6 +553,7 @@ def roles_in(
             m.start() - s,
             m.end() - s,
             event_date=event_date,
+            activity_date=None if event_date else _activity_date(text, s),
             before_sentence=before,
             context=_context(text, s),
         )
@@ -464,6 +563,26 @@ def roles_in(
             role = replace(role, time="both", why=role.why + ", kept since")
         out.append(role)
     return out
+
+
+_ACTIVITY = re.compile(
+    r"\b(?:carried\s+out|undertook|inspected|visited|reviewed|conducted)\b[^.\n]{0,120}$", re.I
+)
+
+
+def _activity_date(text: str, s: int) -> dt.date | None:
+    """Where a record gives the event no date: the latest date of an activity told before
+    ``s`` in its event's part of the page ("We carried out a desk top review ... on 22 July
+    2016"), as the event's own date, to tell "this inspection" from an earlier one."""
+    blocks = event_blocks(text)
+    block = next((b for b in reversed(blocks) if b.start <= s), None)
+    lo = block.start if block else 0
+    found = [
+        d.first
+        for d in iter_dates(text[lo:s])
+        if _ACTIVITY.search(text[max(lo, lo + d.start - 120) : lo + d.start])
+    ]
+    return max(found) if found else None
 
 
 #: A sentence that says the rating just given still stands ("has retained this rating").
@@ -486,12 +605,21 @@ def _context(text: str, s: int) -> Context:
         above = text.rfind("\n", 0, line - 1) + 1
         line = above if text[above : line - 1].strip() else line
     lead = text[max(line, s - 400) : s]
+    heading = ""
+    if line > 0:
+        up = text.rfind("\n", 0, line - 1) + 1
+        title = text[up : line - 1].strip()
+        if not title and up > 0:  # a blank line between heading and paragraph
+            up2 = text.rfind("\n", 0, up - 1) + 1
+            title = text[up2 : up - 1].strip()
+        if 0 < len(title) <= 60 and not title.endswith((".", ",", ";")):
+            heading = title
     blocks = event_blocks(text)
     block = next((b for b in reversed(blocks) if b.start <= s), None)
     head = text[block.start : min(block.end, block.start + 400)] if block else text[:1500]
     if block is None or not blocks:
         head = text[: min(len(text), 3000)]
-    return Context(lead, head)
+    return Context(lead, head, heading)
 
 
 def _previous_sentence(text: str, start: int) -> str:

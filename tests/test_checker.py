@@ -835,3 +835,164 @@ def test_an_earlier_rating_kept_by_this_event_is_this_events_too() -> None:
     flagged = check(not_kept, "Requires improvement")
     assert {(e, f) for _, _, e, f in flagged} == {(0, "overall_rating")}
     assert {code for code, *_ in flagged} <= {"rating_time", "wrong_role"}
+
+
+# --- issue 11, blind real set: roles the first checker missed ------------------------------------
+
+
+def rating_errors(
+    text: str, quote: str, rating: str, *, date: dt.date | None, field: str = "overall_rating"
+) -> set[str]:
+    """The error codes on ``field`` of a one-event record rating ``rating`` from ``quote``."""
+    evidence = {field: at(quote, text)}
+    event = Event(kind="inspection", date=date, evidence=evidence, **{field: rating})
+    r = Record(source="page.txt", backend="hand", events=[event])
+    return {
+        i.code
+        for i in check_record(r, text, today=TODAY)
+        if i.severity == "error" and i.field == field
+    }
+
+
+KQ_SECTION = """Report from 5 December 2024 assessment
+Contents
+- Overview
+Well-led
+At our last inspection, we rated this key question as good. At this assessment, the rating has \
+changed to requires improvement. We found the service to be in breach of Regulation 17.
+"""
+WHOLE_SECTION = """Report from 5 December 2024 assessment
+Overview
+The service was previously rated requires improvement. At this assessment the rating has changed \
+to inadequate, and the service is now in special measures.
+"""
+HEADING_ONLY = """Report from 5 December 2024 assessment
+Safe
+
+At this assessment, the rating has changed to good. Staff managed risks well.
+"""
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "At this assessment, the rating has changed to requires improvement.",
+        "the rating has changed to requires improvement",
+        "At our last inspection, we rated this key question as good. At this assessment, the "
+        "rating has changed to requires improvement.",
+    ],
+    ids=["sentence", "clause", "two-sentences"],
+)
+def test_a_key_questions_section_of_an_assessment_rates_the_key_question(quote: str) -> None:
+    got = rating_errors(KQ_SECTION, quote, "Requires improvement", date=D(2024, 12, 5))
+    assert got == {"rating_scope"}
+
+
+def test_the_rating_of_a_key_question_named_only_by_its_heading() -> None:
+    quote = "At this assessment, the rating has changed to good."
+    assert rating_errors(HEADING_ONLY, quote, "Good", date=D(2024, 12, 5)) == {"rating_scope"}
+
+
+def test_the_rating_of_the_service_in_an_assessment_is_the_whole() -> None:
+    quote = "At this assessment the rating has changed to inadequate"
+    assert rating_errors(WHOLE_SECTION, quote, "Inadequate", date=D(2024, 12, 5)) == set()
+
+
+WARD_PAGE = """11-12 April 2022
+
+During an inspection looking at part of the service
+
+Hooper Ward at Cygnet Hospital Beckton provides psychiatric intensive care for adults of working \
+age. Our rating of this service improved. We rated it as good.
+
+  • The service provided safe care.
+"""
+HOME_PAGE = """22 and 23 March 2023
+
+During an inspection looking at part of the service
+
+Rose House is a care home for up to 6 people with a learning disability.
+
+Our rating of this service stayed the same. We rated it as inadequate because:
+"""
+
+
+@pytest.mark.parametrize(
+    "quote", ["We rated it as good.", "Our rating of this service improved. We rated it as good."]
+)
+def test_this_service_of_a_ward_report_is_the_ward(quote: str) -> None:
+    assert rating_errors(WARD_PAGE, quote, "Good", date=D(2022, 4, 11)) == {"rating_scope"}
+
+
+def test_this_service_of_a_care_home_report_is_the_home() -> None:
+    quote = "We rated it as inadequate"
+    assert rating_errors(HOME_PAGE, quote, "Inadequate", date=D(2023, 3, 22)) == set()
+
+
+GP_LETTER = """Letter from the Chief Inspector of General Practice
+We carried out a desk top review of The New Surgery on 22 July 2016. This was to check the \
+practice had responded appropriately the findings of their announced comprehensive inspection \
+conducted on 20 January 2016. At this inspection the practice was rated as good overall, good \
+for safe, effective, caring and well led domains.
+"""
+CONTRAST = """We carried out an announced inspection on 22 July 2016. We previously inspected the \
+practice on 20 January 2016. At this inspection the practice was rated as good overall.
+"""
+
+
+@pytest.mark.parametrize("date", [D(2016, 7, 22), None], ids=["dated-event", "undated-event"])
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "At this inspection the practice was rated as good overall",
+        "the practice was rated as good overall",
+    ],
+    ids=["sentence", "clause"],
+)
+def test_this_inspection_after_a_dated_earlier_one_is_that_one(
+    date: dt.date | None, quote: str
+) -> None:
+    assert rating_errors(GP_LETTER, quote, "Good", date=date) == {"rating_time"}
+    # as the previous rating it is right
+    assert rating_errors(GP_LETTER, quote, "Good", date=date, field="previous_rating") == set()
+
+
+def test_this_inspection_after_a_past_one_is_this_events() -> None:
+    quote = "At this inspection the practice was rated as good overall."
+    assert rating_errors(CONTRAST, quote, "Good", date=D(2016, 7, 22)) == set()
+    assert rating_errors(CONTRAST, quote, "Good", date=None) == set()
+
+
+CUT = """We carried out an announced comprehensive inspection at The Medical Centre on 21 March 2016. \
+The overall rating for the practice was requires improvement. We have revised the overall rating \
+for the practice, which is now good.
+"""
+
+
+@pytest.mark.parametrize(
+    ("field", "rating", "quote"),
+    [
+        ("overall_rating", "Good", "which is now good."),
+        (
+            "overall_rating",
+            "Good",
+            "We have revised the overall rating for the practice, which is now good.",
+        ),
+        (
+            "previous_rating",
+            "Requires improvement",
+            "The overall rating for the practice was requires improvement.",
+        ),
+        (
+            "previous_rating",
+            "Requires improvement",
+            "We carried out an announced comprehensive inspection at The Medical Centre on 21 March "
+            "2016. The overall rating for the practice was requires improvement.",
+        ),
+    ],
+    ids=["clause", "sentence", "dated-by-the-sentence-before", "two-sentences"],
+)
+def test_a_quote_is_judged_by_its_sentence_whatever_its_length(
+    field: str, rating: str, quote: str
+) -> None:
+    assert rating_errors(CUT, quote, rating, date=D(2017, 5, 2), field=field) == set()
