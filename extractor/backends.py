@@ -37,6 +37,8 @@ class Extraction:
     #: Problems the backend met while grounding values (e.g. a quote it could not find).
     issues: list[Issue] = field(default_factory=list)
     cached: bool = False
+    #: For a cache hit (``usage`` then zero): what the stored answer cost when it was made.
+    cached_usage: Usage | None = None
 
 
 class NoOptions(BaseModel):

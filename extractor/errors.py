@@ -4,7 +4,8 @@
 
     ExtractorError                  root: catch this to catch everything of ours
     ├── UsageError                  the caller's mistake: bad flag, no such path, missing key (exit 2)
-    │   └── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
+    │   ├── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
+    │   └── ServerUnavailable       the model server cannot serve this run at all: the run stops
     ├── DocumentError               one document could not be processed: becomes the record's `error`
     │   ├── LoadError               the file could not be read as text
     │   │   ├── EmptyDocument       zero bytes, or nothing but white space
@@ -40,6 +41,14 @@ class UsageError(ExtractorError):
 
 class ConfigurationError(UsageError):
     """A backend cannot be configured as asked (for example no API key and no base URL)."""
+
+
+class ServerUnavailable(UsageError):
+    """The model server cannot serve this run at all: it is not there (connection refused,
+    name not resolved), refuses us (401/403), does not know the model or the path (404),
+    does not support the mode, or gave the same error for the first documents. The run stops
+    at once (exit 2) with one line naming the server and the cause, instead of failing every
+    document in turn."""
 
 
 class DocumentError(ExtractorError):
