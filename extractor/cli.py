@@ -27,7 +27,7 @@ from extractor.cli_options import (
     quiet_option,
     records_output_option,
 )
-from extractor.errors import ExtractorError, UsageError
+from extractor.errors import ExtractorError, ServerUnavailable, UsageError
 from extractor.evaluation import (
     compare,
     evaluate,
@@ -120,6 +120,13 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     show_default=True,
     help="Documents processed at once (for model backends).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds one request to a model server may take (default 120); a document may take "
+    "4 times as long, re-asks included.",
+)
 @cache_options(
     dir_help="Cache of validated model answers (default: the user cache directory).",
     no_cache_help="Neither read nor write the cache.",
@@ -140,6 +147,7 @@ def extract(
     mode: str | None,
     temperature: float | None,
     concurrency: int,
+    timeout: float | None,
     cache_dir: Path | None,
     no_cache: bool,
     resume: bool,
@@ -160,6 +168,7 @@ def extract(
         base_url=base_url,
         mode=mode,
         temperature=temperature,
+        timeout=timeout,
         cache_dir=cache_dir,
         no_cache=no_cache or None,
     )
@@ -169,13 +178,16 @@ def extract(
     summary = RunSummary()
     models: set[str] = set()
     interrupted = False
+    unavailable: ServerUnavailable | None = None
     with get_backend(backend, **options) as engine:
         try:
             _run(files, engine, output, concurrency, done, max_bytes, quiet, summary, models)
         except KeyboardInterrupt:
             interrupted = True
             _err("interrupted: the records already written are kept; rerun with --resume to finish")
-    status = 130 if interrupted else 1 if summary.errors else 0
+        except ServerUnavailable as err:  # the run stops: one line, exit 2
+            unavailable = err
+    status = 130 if interrupted else 2 if unavailable else 1 if summary.errors else 0
     if output is not None:
         arguments = {"paths": list(paths), "output": output, "backend": backend, **options}
         arguments.update(concurrency=concurrency, resume=resume, max_bytes=max_bytes)
@@ -189,6 +201,9 @@ def extract(
             interrupted=interrupted,
             model=", ".join(sorted(models)) or None,
         )
+    if unavailable is not None:
+        _err(f"error: {unavailable}")
+        sys.exit(status)
     if not quiet:
         _err(summary.line())
     if not files:
@@ -277,12 +292,15 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
     bases = [base_dir] if base_dir else [Path.cwd(), results.resolve().parent]
     worst = 0
     n_err = n_warn = n_rec = 0
+    matches: dict[str, int] = {}
     with results.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             record, issues = recheck_record(line, bases, where=f"{results}:{lineno}")
             n_rec += 1
+            for how in _matches(record):
+                matches[how] = matches.get(how, 0) + 1
             n_err += sum(i.severity == "error" for i in issues)
             n_warn += sum(i.severity == "warning" for i in issues)
             if any(i.severity == "error" for i in issues):
@@ -295,8 +313,20 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
                     where = "page" if i.event is None else f"event {i.event}"
                     field = f" {i.field}" if i.field else ""
                     click.echo(f"{source}: {where}{field}: {i.severity} {i.code}: {i.message}")
-    _err(f"checked {n_rec} records: {n_err} errors, {n_warn} warnings")
+    how = ", ".join(f"{matches[k]} {k}" for k in ("exact", "normalized", "elided") if k in matches)
+    quotes = f"; model quotes matched: {how}" if how else ""
+    _err(f"checked {n_rec} records: {n_err} errors, {n_warn} warnings{quotes}")
     sys.exit(worst)
+
+
+def _matches(record: Record | None) -> Iterator[str]:
+    """How each of a record's model quotes was matched (evidence without ``match`` skipped)."""
+    if record is None:
+        return
+    evidence = [ev for event in record.events for ev in event.evidence.values()]
+    if record.current_rating_evidence is not None:
+        evidence.append(record.current_rating_evidence)
+    yield from (ev.match for ev in evidence if ev.match is not None)
 
 
 # --- eval and compare -----------------------------------------------------------------------------

@@ -217,15 +217,14 @@ def _server_message(err: openai.APIStatusError) -> str:
     return err.message
 
 
-def _os_cause(err: BaseException) -> BaseException | None:
-    seen: set[int] = set()
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and every exception it was raised from, outermost first."""
+    chain: list[BaseException] = []
     cause: BaseException | None = err
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, OSError):
-            return cause
+    while cause is not None and all(cause is not c for c in chain):
+        chain.append(cause)
         cause = cause.__cause__ or cause.__context__
-    return None
+    return chain
 
 
 def _connect_failure(err: BaseException) -> str | None:
@@ -233,10 +232,10 @@ def _connect_failure(err: BaseException) -> str | None:
     other transport errors (time-outs, a dropped connection)."""
     if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
         return None
-    cause = _os_cause(err)
-    if isinstance(cause, ConnectionRefusedError):
+    chain = _causes(err)
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
         return "connection refused (is the server running?)"
-    if isinstance(cause, socket.gaierror):
+    if any(isinstance(c, socket.gaierror) for c in chain):
         return "the host name cannot be resolved"
     direct = err.__cause__
     if direct is not None and type(direct).__name__ == "ConnectError":
