@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -69,6 +71,8 @@ def cli() -> None:
       cqc-extract check results.jsonl
       cqc-extract eval results.jsonl --gold seeds/
     """
+    if click.get_current_context().invoked_subcommand != "extract":
+        _heap_settled()  # extract settles it once its backend is loaded
 
 
 # --- extract ----------------------------------------------------------------------------------
@@ -180,6 +184,7 @@ def extract(
     interrupted = False
     unavailable: ServerUnavailable | None = None
     with get_backend(backend, **options) as engine:
+        _heap_settled()  # the backend's modules are loaded
         try:
             _run(files, engine, output, concurrency, done, max_bytes, quiet, summary, models)
         except KeyboardInterrupt:
@@ -754,7 +759,52 @@ def batch_ingest(
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point: our usage errors exit 2 with one line; no tracebacks for users."""
+    """Console entry point: our usage errors exit 2 with one line; no tracebacks for users.
+
+    Start-up and exit are kept short, since a model run pays them on every call: the garbage
+    collector is off while the modules load (openai alone makes hundreds of thousands of
+    long-lived objects, which every collection would walk again; see :func:`_heap_settled`),
+    and as a command (not called from Python) the process leaves at once when done, after
+    flushing, rather than collect a heap it is about to drop.
+    """
+    gc.disable()
+    try:
+        _main(argv)
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
+    finally:
+        _heap_settled()
+    if argv is None and "pytest" not in sys.modules:
+        _leave(code)
+    sys.exit(code)
+
+
+def _heap_settled() -> None:
+    """What is loaded now lives as long as the process: keep it out of every collection
+    (``gc.freeze``), then collect as usual."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def _leave(code: int | str | None) -> None:
+    """Exit now, with ``code`` as ``sys.exit`` reads it, after flushing what was written;
+    without the interpreter's teardown (every file and backend is closed by then)."""
+    if isinstance(code, str):
+        _err(code)
+        code = 1
+    with contextlib.suppress(Exception):
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be written anyway
+            code = code or 1
+    os._exit(code or 0)
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(
             args=list(argv) if argv is not None else None,
