@@ -131,6 +131,12 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     help="Seconds one request to a model server may take (default 120); a document may take "
     "4 times as long, re-asks included.",
 )
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The longest answer a model may give, in tokens (default: the server's limit).",
+)
 @cache_options(
     dir_help="Cache of validated model answers (default: the user cache directory).",
     no_cache_help="Neither read nor write the cache.",
@@ -152,6 +158,7 @@ def extract(
     temperature: float | None,
     concurrency: int,
     timeout: float | None,
+    max_tokens: int | None,
     cache_dir: Path | None,
     no_cache: bool,
     resume: bool,
@@ -173,6 +180,7 @@ def extract(
         mode=mode,
         temperature=temperature,
         timeout=timeout,
+        max_tokens=max_tokens,
         cache_dir=cache_dir,
         no_cache=no_cache or None,
     )

@@ -114,7 +114,8 @@ def demo(out: Path) -> int:
             _tool(
                 *("extract", "seeds/", "-o", str(model), "--backend", "openai"),
                 *("--model", MODEL_NAME, "--base-url", base_url, "--mode", "tools"),
-                *("--concurrency", "1", "--timeout", "900", "--cache-dir", tmp),
+                *("--concurrency", "1", "--timeout", "900", "--max-tokens", "1500"),
+                *("--cache-dir", tmp),
                 check=True,
             )
             took = time.monotonic() - began

@@ -43,7 +43,8 @@ def server() -> Iterator[str]:
 def run(base_url: str, mode: str, paths: list[Path], tmp: Path) -> subprocess.CompletedProcess[str]:
     argv = [sys.executable, "-m", "extractor", "extract", *map(str, paths)]
     argv += ["--backend", "openai", "--model", MODEL_NAME, "--base-url", base_url]
-    argv += ["--mode", mode, "--concurrency", "1", "--timeout", "900", "--no-cache"]
+    argv += ["--mode", mode, "--concurrency", "1", "--timeout", "900", "--max-tokens", "1500"]
+    argv += ["--no-cache"]
     argv += ["-o", str(tmp / f"{mode}.jsonl")]
     return subprocess.run(argv, capture_output=True, text=True, timeout=3600, cwd=ROOT)
 

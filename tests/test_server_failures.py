@@ -321,3 +321,27 @@ def _cli(capsys: pytest.CaptureFixture[str], stub: StubServer, *args: str) -> in
     except SystemExit as exit:
         return int(exit.code or 0)
     return 0
+
+
+def test_a_document_error_never_carries_the_key_the_server_echoed(
+    stub: StubServer, tmp_path: Path
+) -> None:
+    body = {"error": {"message": f"bad request for key {SECRET}\nrequest id 42"}}
+    stub.enqueue(Fault.status(400, body=body), *[Fault.status(503, body=body)] * 5)
+    records: list[Record] = []
+    with engine(stub.base_url) as backend:
+        run_extraction(pages(tmp_path, 2), backend, records.append)
+    assert [r.error is not None for r in records] == [True, True]
+    for record in records:
+        assert record.error is not None
+        assert SECRET not in record.to_json() and SECRET[:12] not in record.to_json()
+        assert "\n" not in record.error.message and "***" in record.error.message
+
+
+def test_max_tokens_is_sent_only_when_set(stub: StubServer) -> None:
+    with engine(stub.base_url) as backend:
+        extract_document(SEED_003, backend)
+    with engine(stub.base_url, max_tokens=1500) as backend:
+        extract_document(SEED_003, backend)
+    first, second = (r["json"] for r in stub.chat_requests())
+    assert "max_tokens" not in first and second["max_tokens"] == 1500

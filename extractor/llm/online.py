@@ -399,7 +399,11 @@ class OpenAIBackend(Backend):
     def _body(self, messages: list[Message]) -> dict[str, Any]:
         """The request body for ``messages``, built as the Batch API path builds it."""
         body = prepared_request(
-            messages, model=self.model, mode=self.mode, temperature=self.options.temperature
+            messages,
+            model=self.model,
+            mode=self.mode,
+            temperature=self.options.temperature,
+            max_tokens=self.options.max_tokens,
         )[1]
         return dict(body)
 

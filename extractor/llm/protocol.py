@@ -88,6 +88,9 @@ class OpenAIOptions(BaseModel):
     api_key: str | None = Field(default=None, repr=False, description="Else $OPENAI_API_KEY.")
     mode: Mode = "tools"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    #: The longest answer asked for, in tokens (``max_tokens``; not sent when None). A small
+    #: model can repeat itself until its context is full: this bounds how long that takes.
+    max_tokens: int | None = Field(default=None, ge=1)
     cache_dir: Path | None = None
     no_cache: bool = False
     #: Seconds one request may take (connect, write, read).
@@ -395,17 +398,24 @@ def part_messages(prompt: Prompt, text: str, chunk: Chunk) -> list[Message]:
 
 
 def prepared_request(
-    messages: list[Message], *, model: str, mode: Mode, temperature: float
+    messages: list[Message],
+    *,
+    model: str,
+    mode: Mode,
+    temperature: float,
+    max_tokens: int | None = None,
 ) -> tuple[type[PageAnswer], dict[str, Any]]:
     """The response model instructor validates against and the chat-completions body, built
     by instructor's request handler for ``mode`` (tools and tool_choice, or response_format,
     and for ``json`` the schema added to the system message)."""
+    extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
     prepared, body = handle_response_model(
         response_model(),
         mode=INSTRUCTOR_MODES[mode],
         messages=messages,
         model=model,
         temperature=temperature,
+        **extra,
     )
     if prepared is None:  # pragma: no cover - only without a response model
         raise InternalError("instructor prepared no response model")
@@ -413,11 +423,18 @@ def prepared_request(
 
 
 def chat_request(
-    messages: list[Message], *, model: str, mode: Mode, temperature: float
+    messages: list[Message],
+    *,
+    model: str,
+    mode: Mode,
+    temperature: float,
+    max_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The chat-completions request body for ``messages``: exactly what the online path sends
     (it builds its requests with this function too), as JSON-ready data."""
-    body = prepared_request(messages, model=model, mode=mode, temperature=temperature)[1]
+    body = prepared_request(
+        messages, model=model, mode=mode, temperature=temperature, max_tokens=max_tokens
+    )[1]
     data: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
     return data
 
@@ -472,6 +489,7 @@ class RequestSettings:
     chunk_overlap: int
     reasks: int
     prompt: Prompt
+    max_tokens: int | None = None
 
     @classmethod
     def from_options(
@@ -492,6 +510,7 @@ class RequestSettings:
             chunk_overlap=options.chunk_overlap,
             reasks=options.reasks,
             prompt=prompt or Prompt.load(),
+            max_tokens=options.max_tokens,
         )
 
     @classmethod
@@ -519,6 +538,8 @@ class RequestSettings:
             "chunk_chars": self.chunk_chars,
             "chunk_overlap": self.chunk_overlap,
             "reasks": self.reasks,
+            # only when set, so that the keys of answers made without it stay the same
+            **({} if self.max_tokens is None else {"max_tokens": self.max_tokens}),
         }
 
     def part_request(self, text: str, chunk: Chunk) -> dict[str, Any]:
@@ -528,6 +549,7 @@ class RequestSettings:
             model=self.model,
             mode=self.mode,
             temperature=self.temperature,
+            max_tokens=self.max_tokens,
         )
 
 
