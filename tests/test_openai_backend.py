@@ -297,6 +297,7 @@ def test_invalid_json_is_reasked_then_accepted(stub: StubServer) -> None:
     first, second = stub.chat_requests()
     reask = messages_of(second)[len(messages_of(first)) :]
     assert [m["role"] for m in reask] == ["assistant", "tool"]
+    assert reask[0]["content"] == ""  # a string, never null or [] (llama.cpp refuses those)
     assert "Your answer could not be used: the answer is not valid JSON" in reask[1]["content"]
 
 

@@ -345,3 +345,17 @@ def test_max_tokens_is_sent_only_when_set(stub: StubServer) -> None:
         extract_document(SEED_003, backend)
     first, second = (r["json"] for r in stub.chat_requests())
     assert "max_tokens" not in first and second["max_tokens"] == 1500
+
+
+def test_a_reask_the_server_fails_on_keeps_the_answer_already_grounded(stub: StubServer) -> None:
+    answer = rules_answer(SEED_000.read_text(encoding="utf-8"))
+    answer["events"][1]["overall_rating_quote"] = "The service was rated good in every area."
+    body = {
+        "error": {"message": "1 validation error: messages.2.content: Input should be a string"}
+    }
+    stub.enqueue(Fault.answer(answer), Fault.status(500, body=body))
+    with engine(stub.base_url) as backend:
+        record = extract_document(SEED_000, backend)
+    assert record.error is None and len(record.events) == 3
+    assert ("quote_not_found", 1) in {(i.code, i.event) for i in record.issues}
+    assert record.usage.requests == 2

@@ -378,7 +378,12 @@ class OpenAIBackend(Backend):
         best: Grounded | None = None
         first = tally.answers
         while True:
-            completion = await self._send(client, doc, self._body([*base, *history]), tally)
+            try:
+                completion = await self._send(client, doc, self._body([*base, *history]), tally)
+            except BackendError:
+                if best is None:
+                    raise
+                return best  # a re-ask the server failed on: the answer already grounded stands
             try:
                 answer = read_completion(completion, self.mode)
             except UnusableAnswer as err:

@@ -194,19 +194,15 @@ _KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{8,}")
 
 
 def one_line(text: str, *, secrets: Sequence[str] = (), limit: int = MESSAGE_CHARS) -> str:
-    """``text`` as one line for a message: the first non-empty line, white space squashed,
-    every secret in ``secrets`` (and anything shaped like an API key or a bearer token)
-    replaced by ``***``, cut to ``limit`` characters."""
+    """``text`` as one line for a message: its lines joined, white space squashed, every
+    secret in ``secrets`` (and anything shaped like an API key or a bearer token) replaced by
+    ``***``, cut to ``limit`` characters."""
     for secret in secrets:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "***")
     text = _BEARER.sub(r"\1***", _KEYLIKE.sub(r"\1***", text))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    first = next((line for line in lines if line), "")
-    more = sum(1 for line in lines if line) > 1
-    if len(first) > limit:
-        return first[: limit - 1] + "…"
-    return first + (" …" if more else "")
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _server_message(err: openai.APIStatusError) -> str:
@@ -419,6 +415,12 @@ def prepared_request(
     )
     if prepared is None:  # pragma: no cover - only without a response model
         raise InternalError("instructor prepared no response model")
+    # instructor turns an empty string content into an empty list of parts, which
+    # llama.cpp's server refuses (HTTP 500): an empty content is sent as a string.
+    body["messages"] = [
+        {**m, "content": ""} if isinstance(m, dict) and m.get("content") == [] else m
+        for m in body.get("messages", [])
+    ]
     return prepared, body
 
 
