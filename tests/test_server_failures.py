@@ -359,3 +359,15 @@ def test_a_reask_the_server_fails_on_keeps_the_answer_already_grounded(stub: Stu
     assert record.error is None and len(record.events) == 3
     assert ("quote_not_found", 1) in {(i.code, i.event) for i in record.issues}
     assert record.usage.requests == 2
+
+
+def test_an_answer_cut_off_part_way_keeps_the_events_written_whole(stub: StubServer) -> None:
+    answer = json.dumps(rules_answer(SEED_000.read_text(encoding="utf-8")))
+    cut = answer[: answer.index('"kind": "inspection"', answer.index('"kind": "inspection"') + 1)]
+    stub.enqueue(Fault.answer(cut))
+    with engine(stub.base_url) as backend:
+        record = extract_document(SEED_000, backend)
+    assert record.error is None and len(stub.chat_requests()) == 1  # kept, not re-asked
+    assert [e.kind for e in record.events] == ["review", "inspection"]
+    (warning,) = [i for i in record.issues if i.code == "answer_cut_off"]
+    assert warning.severity == "warning" and "2 events written before the cut" in warning.message

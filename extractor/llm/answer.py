@@ -52,9 +52,14 @@ class Note:
     field: str
     written: str
     expected: str
+    #: The issue code it becomes; ``text`` replaces the message when set.
+    code: str = "value_unreadable"
+    text: str | None = None
 
     @property
     def message(self) -> str:
+        if self.text is not None:
+            return self.text
         return (
             f"the model wrote {self.written} for {self.field}, which cannot be read as "
             f"{self.expected}: kept as null"

@@ -40,6 +40,7 @@ REASK_CODES: Final = frozenset(
 )
 #: The severity of the codes only a model backend gives (the checker's own are in its table).
 BACKEND_CODES: Final[dict[str, str]] = {
+    "answer_cut_off": "warning",
     "quote_elided": "warning",
     "value_unreadable": "warning",
 }
@@ -193,7 +194,7 @@ def _ground_event(
     regions: Sequence[tuple[int, int]],
     notes: Sequence[Note] = (),
 ) -> GroundedEvent:
-    findings: list[Finding] = [Finding("value_unreadable", n.field, n.message) for n in notes]
+    findings: list[Finding] = [Finding(n.code, n.field, n.message) for n in notes]
     values: dict[str, Any] = {"kind": answer.kind}
     evidence: dict[str, Evidence] = {}
     for name in VALUE_FIELDS:
@@ -244,7 +245,7 @@ def ground(
     page_blocks = list(itertools.pairwise(bounds))
     out = Grounded()
     out.page_findings.extend(
-        Finding("value_unreadable", n.field, n.message) for n in answer.notes if n.event is None
+        Finding(n.code, n.field, n.message) for n in answer.notes if n.event is None
     )
     for i, ev_answer in enumerate(answer.events):
         prefer = ([blocks[i]] if blocks else []) + [span]

@@ -136,6 +136,55 @@ def find_json(raw: str) -> Any:
     raise UnusableAnswer(f"the answer is not valid JSON{reason}: answer with one JSON object")
 
 
+_CLOSERS: Final = {"{": "}", "[": "]"}
+
+
+def _closed(prefix: str) -> str | None:
+    """``prefix`` (cut after a closing bracket) with the brackets still open closed, or None
+    when it ends inside a string."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in prefix:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in _CLOSERS:
+            stack.append(_CLOSERS[ch])
+        elif ch in "]}" and (not stack or stack.pop() != ch):
+            return None
+    if in_string:
+        return None
+    return prefix + "".join(reversed(stack))
+
+
+def salvage(raw: str) -> dict[str, Any] | None:
+    """What can be kept of an answer cut off part-way (at the model's output limit): the
+    object up to the last event written whole, its open brackets closed. None when nothing
+    with an ``events`` list can be kept."""
+    start = raw.find("{")
+    if start < 0:
+        return None
+    text = raw[start:]
+    cuts = [i for i, ch in enumerate(text) if ch in "}]"]
+    for cut in reversed(cuts[-200:]):
+        closed = _closed(text[: cut + 1])
+        if closed is None:
+            continue
+        try:
+            value = json.loads(closed)
+        except ValueError:
+            continue
+        if isinstance(value, dict) and any(snake(k) == "events" for k in value):
+            return value
+    return None
+
+
 def _is_null(value: Any) -> bool:
     if value is None:
         return True
@@ -380,8 +429,51 @@ def completion_text(completion: Any, mode: str) -> str:
 
 
 def read_completion(completion: Any, mode: str) -> PageAnswer:
-    """A chat completion's answer, read tolerantly and validated (see the module docstring)."""
-    return read_page_answer(find_json(completion_text(completion, mode)))
+    """A chat completion's answer, read tolerantly and validated (see the module docstring).
+
+    An answer cut off part-way (at the output limit, or JSON that simply stops) keeps the
+    events written whole before the cut, with an ``answer_cut_off`` warning."""
+    try:
+        text = completion_text(completion, mode)
+        return read_page_answer(find_json(text))
+    except UnusableAnswer as err:
+        for candidate in _texts(completion, mode):
+            data = salvage(candidate)
+            if data is None:
+                continue
+            answer = read_page_answer(data)
+            if not answer.events:
+                continue
+            cut = Note(
+                None,
+                "events",
+                "",
+                "",
+                code="answer_cut_off",
+                text=f"the answer was cut off part-way ({err.message}); the "
+                f"{len(answer.events)} events written before the cut are kept",
+            )
+            answer.notes = [*answer.notes, cut]
+            return answer
+        raise
+
+
+def _texts(completion: Any, mode: str) -> list[str]:
+    """Every text the completion's first choice holds (tool-call arguments, content)."""
+    choices = getattr(completion, "choices", None) or []
+    message = getattr(choices[0], "message", None) if choices else None
+    texts: list[str] = []
+    if message is None:
+        return texts
+    if mode == "tools":
+        for call in getattr(message, "tool_calls", None) or []:
+            arguments = getattr(getattr(call, "function", None), "arguments", None)
+            if isinstance(arguments, str):
+                texts.append(arguments)
+    content = getattr(message, "content", None)
+    if isinstance(content, str):
+        texts.append(content)
+    return texts
 
 
 __all__ = [
@@ -392,5 +484,6 @@ __all__ = [
     "find_json",
     "read_completion",
     "read_page_answer",
+    "salvage",
     "snake",
 ]

@@ -3,7 +3,8 @@
 For one document:
 
 1. **Cache.** A hit (:mod:`extractor.llm.cache`) returns the stored extraction with
-   ``cached=True`` and the usage of the original requests; no request is made.
+   ``cached=True``, ``usage`` zero and the original requests' usage in ``cached_usage``; no
+   request is made. Only answers proven after their re-asks are stored.
 2. **Parts.** A page longer than ``chunk_chars`` is read in overlapping parts cut on event
    boundaries (:mod:`extractor.llm.chunking`); each part is asked for separately and the answers
    are merged (:func:`extractor.llm.grounding.merge_parts`).
@@ -15,22 +16,29 @@ For one document:
 
 Two kinds of retry, kept apart:
 
-- **Transport retries** (inside each request): 429, 408, 409, 5xx, time-outs and connection
-  errors are retried with exponential back-off (``backoff_base`` doubling up to
+- **Transport retries** (inside each request): 429, 408, 409, 5xx, time-outs and dropped
+  connections are retried with exponential back-off (``backoff_base`` doubling up to
   ``backoff_max``, plus up to 25 % jitter), or exactly the wait the server asks for in
   ``Retry-After`` / ``retry-after-ms`` (seconds or an HTTP date), for at most
   ``max_attempts`` attempts and ``retry_budget`` seconds (no wait is started that would end
-  past the budget). Then :class:`~extractor.errors.TransportError`. Other 4xx answers are not
-  retried: :class:`~extractor.errors.BackendError` with the server's message. The openai
-  client itself never retries (``max_retries=0``).
-- **Validation re-asks** (around requests): an answer that is not valid JSON or breaks the
-  schema is sent back by instructor's re-ask; an answer whose quotes are not in the text or
-  do not support their values is sent back by us, with the problems in words. Both draw on
-  one budget of ``reasks`` (default 2) per part. When it runs out, the last answer that
-  parsed is kept with its issues (``quote_not_found``, and whatever the checker finds); when
-  none ever parsed, :class:`~extractor.errors.InvalidAnswer`. Instructor only ever re-asks
-  on parse errors, and transport errors reach it already retried, so attempts never
-  multiply.
+  past the budget); then :class:`~extractor.errors.TransportError`. A ``Retry-After`` longer
+  than ``max_retry_after`` fails the document at once, naming the wait. A 500 whose text says
+  the request itself is invalid, and other 4xx, are not retried:
+  :class:`~extractor.errors.BackendError` with the server's message (one line, no key). The
+  openai client itself never retries (``max_retries=0``). Each request may take ``timeout``
+  seconds, each document ``deadline`` (default 4 x ``timeout``).
+- **A server no document can get past** stops the run: connection refused, a name that does
+  not resolve, 401/403, 404, a mode the server does not support, or the same error for the
+  first :data:`SAME_ERROR_DOCUMENTS` documents with none answered raise
+  :class:`~extractor.errors.ServerUnavailable` (a usage error: exit 2, one line), and every
+  later document of the run raises it at once.
+- **Validation re-asks** (around requests): an answer unusable as a whole (no JSON object, no
+  ``events`` list; :mod:`extractor.llm.lenient`) or whose quotes are not in the text or do
+  not support their values is sent back, with the problems in words. Values are read
+  tolerantly first, so a value written in another form is never a reason to re-ask. One
+  budget of ``reasks`` (default 2) per part. When it runs out, the last answer that could be
+  grounded is kept with its issues; when none could, :class:`~extractor.errors.InvalidAnswer`.
+  A re-ask the server fails on also keeps the answer already grounded.
 
 Connections: one ``openai.AsyncOpenAI`` per event loop, made on first use, kept alive across
 the documents of a run and closed inside its loop when the loop shuts down (see
