@@ -15,15 +15,7 @@ import datetime as dt
 import json
 from typing import Annotated, Any, Final, Literal, get_args
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SerializationInfo,
-    SerializerFunctionWrapHandler,
-    model_serializer,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 SCHEMA_VERSION: Final = 1
 
@@ -67,16 +59,8 @@ class Evidence(BaseModel):
         description="How a model's quote was matched: exact, normalized (spacing, quote marks, "
         "dashes, letter case) or elided (cut with an ellipsis, matched to the whole passage). "
         "Absent when the backend found the passage itself.",
+        exclude_if=lambda v: v is None,
     )
-
-    @model_serializer(mode="wrap")
-    def _drop_absent_match(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("match", "") is None:
-            del data["match"]
-        return data
 
     @model_validator(mode="after")
     def _interval(self) -> Evidence:
@@ -184,16 +168,8 @@ class Record(BaseModel):
         default=None,
         description="For a record served from the cache: what the stored answer cost when it "
         "was made (usage is then zero). Absent otherwise.",
+        exclude_if=lambda v: v is None,
     )
-
-    @model_serializer(mode="wrap")
-    def _drop_absent_cached_usage(
-        self, handler: SerializerFunctionWrapHandler, info: SerializationInfo
-    ) -> Any:
-        data = handler(self)
-        if isinstance(data, dict) and data.get("cached_usage", "") is None:
-            del data["cached_usage"]
-        return data
 
     def to_json(self) -> str:
         """One JSONL line (without the newline)."""
