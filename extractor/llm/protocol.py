@@ -39,7 +39,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -303,27 +302,6 @@ def fatal_cause(err: BaseException, mode: Mode, *, secrets: Sequence[str] = ()) 
     return None
 
 
-def summarize_parse_error(err: BaseException | None) -> str:
-    """One line on why an answer did not parse."""
-    if isinstance(err, ValidationError):
-        first = err.errors()[0] if err.errors() else None
-        if first is None:
-            return "the answer does not fit the schema"
-        if first["type"] == "json_invalid":
-            return f"the answer is not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
-        where = ".".join(str(p) for p in first["loc"]) or "answer"
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        return f"the answer does not fit the schema: {where}: {first['msg']}{more}"
-    if isinstance(err, json.JSONDecodeError):
-        return f"the answer is not valid JSON ({err.msg} at position {err.pos})"
-    if isinstance(err, AssertionError):
-        return f"the model declined to answer: {err}"
-    if err is None:
-        return "no answer"
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0] if text else ''}"
-
-
 def reask_messages(completion: Any, text: str, mode: Mode) -> list[Message]:
     """The model's last answer and our reply to it, to append to the conversation."""
     choices = getattr(completion, "choices", None) or []
@@ -585,7 +563,6 @@ __all__ = [
     "response_model",
     "retry_after_seconds",
     "server_url",
-    "summarize_parse_error",
     "transient_status",
     "unusable_feedback",
 ]
