@@ -45,6 +45,8 @@ class Extraction:
     on_checked: Callable[[list[Issue]], None] | None = field(
         default=None, compare=False, repr=False
     )
+    #: For a cache hit (``usage`` then zero): what the stored answer cost when it was made.
+    cached_usage: Usage | None = None
 
 
 class NoOptions(BaseModel):

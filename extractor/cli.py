@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import json
+import logging
 import os
 import signal
 import sys
@@ -30,7 +32,7 @@ from extractor.cli_options import (
     records_output_option,
     remember_base_url,
 )
-from extractor.errors import ExtractorError, OutputError, UsageError
+from extractor.errors import ExtractorError, OutputError, ServerUnavailable, UsageError
 from extractor.evaluation import (
     compare,
     evaluate,
@@ -88,6 +90,8 @@ def cli() -> None:
       cqc-extract check results.jsonl
       cqc-extract eval results.jsonl --gold seeds/
     """
+    if click.get_current_context().invoked_subcommand != "extract":
+        _heap_settled()  # extract settles it once its backend is loaded
 
 
 # --- extract ----------------------------------------------------------------------------------
@@ -138,6 +142,19 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     help=f"Documents processed at once (default: {MODEL_CONCURRENCY} for a model backend, which "
     "waits on a server; the rules backend does one at a time).",
 )
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="Seconds one request to a model server may take (default 120); a document may take "
+    "4 times as long, re-asks included.",
+)
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="The longest answer a model may give, in tokens (default: the server's limit).",
+)
 @cache_options(
     dir_help="Cache of validated model answers (default: the user cache directory).",
     no_cache_help="Neither read nor write the cache.",
@@ -156,6 +173,8 @@ def extract(
     mode: str | None,
     temperature: float | None,
     concurrency: int | None,
+    timeout: float | None,
+    max_tokens: int | None,
     cache_dir: Path | None,
     no_cache: bool,
     max_bytes: int,
@@ -185,6 +204,8 @@ def extract(
         base_url=base_url,
         mode=mode,
         temperature=temperature,
+        timeout=timeout,
+        max_tokens=max_tokens,
         cache_dir=cache_dir,
         no_cache=no_cache or None,
     )
@@ -195,7 +216,9 @@ def extract(
     summary = RunSummary()
     models: set[str] = set()
     interrupted: str | None = None
+    unavailable: ServerUnavailable | None = None
     with _signals_as_interrupts() as received, get_backend(backend, **options) as engine:
+        _heap_settled()  # the backend's modules are loaded
         done = read_done(output, engine) if existing == "resume" and output is not None else set()
         workers = concurrency or (MODEL_CONCURRENCY if engine.waits_on_io else 1)
         try:
@@ -206,8 +229,16 @@ def extract(
             _err(
                 f"interrupted ({interrupted}): the records already written are kept; run again{again} to finish"
             )
+        except ServerUnavailable as err:  # the run stops: one line, exit 2
+            unavailable = err
     status = (
-        (143 if interrupted == "SIGTERM" else 130) if interrupted else 1 if summary.errors else 0
+        (143 if interrupted == "SIGTERM" else 130)
+        if interrupted
+        else 2
+        if unavailable
+        else 1
+        if summary.errors
+        else 0
     )
     if can_log_beside(output):
         assert output is not None
@@ -224,6 +255,9 @@ def extract(
             interrupted=interrupted is not None,
             model=", ".join(sorted(models)) or None,
         )
+    if unavailable is not None:
+        _err(f"error: {redact_text(str(unavailable))}")
+        sys.exit(status)
     if not quiet:
         _err(summary.line())
     if not files:
@@ -330,12 +364,15 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
     bases = [base_dir] if base_dir else [Path.cwd(), results.resolve().parent]
     worst = 0
     n_err = n_warn = n_rec = n_bad = 0
+    matches: dict[str, int] = {}
     with results.open(encoding="utf-8") as fh:
         for lineno, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             record, issues = recheck_record(line, bases, where=f"{results}:{lineno}")
             n_rec += 1
+            for how in _matches(record):
+                matches[how] = matches.get(how, 0) + 1
             n_err += sum(i.severity == "error" for i in issues)
             n_warn += sum(i.severity == "warning" for i in issues)
             if any(i.severity == "error" for i in issues):
@@ -349,11 +386,23 @@ def check(results: Path, as_json: bool, base_dir: Path | None) -> None:
                     where = "page" if i.event is None else f"event {i.event}"
                     field = f" {i.field}" if i.field else ""
                     click.echo(f"{source}: {where}{field}: {i.severity} {i.code}: {i.message}")
+    how = ", ".join(f"{matches[k]} {k}" for k in ("exact", "normalized", "elided") if k in matches)
+    quotes = f"; model quotes matched: {how}" if how else ""
     _err(
         f"checked {counted(n_rec, 'record')}: {n_bad} with errors ({counted(n_err, 'error')}, "
-        f"{counted(n_warn, 'warning')} in all)"
+        f"{counted(n_warn, 'warning')} in all){quotes}"
     )
     sys.exit(worst)
+
+
+def _matches(record: Record | None) -> Iterator[str]:
+    """How each of a record's model quotes was matched (evidence without ``match`` skipped)."""
+    if record is None:
+        return
+    evidence = [ev for event in record.events for ev in event.evidence.values()]
+    if record.current_rating_evidence is not None:
+        evidence.append(record.current_rating_evidence)
+    yield from (ev.match for ev in evidence if ev.match is not None)
 
 
 # --- eval and compare -----------------------------------------------------------------------------
@@ -892,7 +941,53 @@ def export(results: Path, fmt: str | None, quotes: bool, output: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Console entry point: our usage errors exit 2 with one line; no tracebacks for users."""
+    """Console entry point: our usage errors exit 2 with one line; no tracebacks for users.
+
+    Start-up and exit are kept short, since a model run pays them on every call: the garbage
+    collector is off while the modules load (openai alone makes hundreds of thousands of
+    long-lived objects, which every collection would walk again; see :func:`_heap_settled`),
+    and as a command (not called from Python) the process leaves at once when done, after
+    flushing, rather than collect a heap it is about to drop.
+    """
+    gc.disable()
+    try:
+        _main(argv)
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
+    finally:
+        _heap_settled()
+    if argv is None and "pytest" not in sys.modules:
+        _leave(code)
+    if code:  # called from Python: a success returns
+        sys.exit(code)
+
+
+def _heap_settled() -> None:
+    """What is loaded now lives as long as the process: keep it out of every collection
+    (``gc.freeze``), then collect as usual."""
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
+def _leave(code: int | str | None) -> None:
+    """Exit now, with ``code`` as ``sys.exit`` reads it, after flushing what was written;
+    without the interpreter's teardown (every file and backend is closed by then)."""
+    if isinstance(code, str):
+        _err(code)
+        code = 1
+    with contextlib.suppress(Exception):
+        logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be written anyway
+            code = code or 1
+    os._exit(code or 0)
+
+
+def _main(argv: Sequence[str] | None = None) -> None:
     try:
         cli.main(
             args=list(argv) if argv is not None else None,

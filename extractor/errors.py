@@ -5,7 +5,8 @@
     ExtractorError                  root: catch this to catch everything of ours
     ├── UsageError                  the caller's mistake: bad flag, no such path, missing key (exit 2)
     │   ├── ConfigurationError      a backend cannot be set up as asked (no key and no base URL, ...)
-    │   └── OutputError             the output cannot be written (read-only, disk full, ...)
+    │   ├── OutputError             the output cannot be written (read-only, disk full, ...)
+    │   └── ServerUnavailable       the model server cannot serve this run at all: the run stops
     ├── DocumentError               one document could not be processed: becomes the record's `error`
     │   ├── LoadError               the file could not be read as text
     │   │   ├── EmptyDocument       zero bytes, or nothing but white space
@@ -46,6 +47,14 @@ class ConfigurationError(UsageError):
 class OutputError(UsageError):
     """The output (``-o``, standard output) cannot be written; the message names the file and
     the reason. Exit status 2, as for a usage error: nothing is wrong with the documents."""
+
+
+class ServerUnavailable(UsageError):
+    """The model server cannot serve this run at all: it is not there (connection refused,
+    name not resolved), refuses us (401/403), does not know the model or the path (404),
+    does not support the mode, or gave the same error for the first documents. The run stops
+    at once (exit 2) with one line naming the server and the cause, instead of failing every
+    document in turn."""
 
 
 class DocumentError(ExtractorError):

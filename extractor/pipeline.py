@@ -51,6 +51,7 @@ def build_record(doc: Document, backend: Backend, extraction: Extraction) -> Rec
         issues=list(extraction.issues),
         usage=extraction.usage,
         cached=extraction.cached,
+        cached_usage=extraction.cached_usage,
     )
     checked = extraction.checked
     if checked is None:
@@ -132,6 +133,8 @@ class RunSummary:
     cached: int = 0
     no_events: int = 0
     usage: Usage = field(default_factory=Usage)
+    #: What the answers served from the cache cost when they were made (not spent now).
+    cached_usage: Usage = field(default_factory=Usage)
 
     def add(self, record: Record) -> None:
         self.documents += 1
@@ -142,6 +145,8 @@ class RunSummary:
         self.cached += record.cached
         self.no_events += record.error is None and not record.events
         self.usage = self.usage + record.usage
+        if record.cached_usage is not None:
+            self.cached_usage = self.cached_usage + record.cached_usage
 
     def line(self) -> str:
         parts = [
@@ -156,8 +161,15 @@ class RunSummary:
             parts.append(f"{self.no_events} without events")
         if self.usage.requests or self.cached:
             parts.append(
-                f"{self.cached} from cache, {self.usage.requests} requests, "
-                f"{self.usage.prompt_tokens} prompt + {self.usage.completion_tokens} completion tokens"
+                f"{self.usage.requests} requests, {self.usage.prompt_tokens} prompt + "
+                f"{self.usage.completion_tokens} completion tokens spent"
+            )
+        if self.cached:
+            stored = self.cached_usage
+            parts.append(
+                f"{self.cached} from cache (their answers cost {stored.requests} requests, "
+                f"{stored.prompt_tokens} prompt + {stored.completion_tokens} completion tokens "
+                "when made)"
             )
         return "; ".join(parts)
 

@@ -30,6 +30,10 @@ FieldName = Literal[
     "announced",
 ]
 Severity = Literal["error", "warning"]
+#: How a model's quote was matched to the text: as it stands, after folding white space,
+#: quote marks, dashes and letter case, or cut with an ellipsis and matched to the whole
+#: passage it stands for.
+Match = Literal["exact", "normalized", "elided"]
 
 RATINGS: tuple[str, ...] = get_args(Rating)
 KINDS: tuple[str, ...] = get_args(Kind)
@@ -38,13 +42,25 @@ EVENT_FIELDS: tuple[str, ...] = get_args(FieldName)
 
 
 class Evidence(BaseModel):
-    """A verbatim passage of the document: ``text[start:end] == quote``."""
+    """A verbatim passage of the document: ``text[start:end] == quote``.
+
+    ``match`` says how a model's quote was matched to the passage (absent for evidence the
+    rules found in the text themselves): ``exact``, ``normalized`` (white space, quote marks,
+    dashes or letter case differ), ``elided`` (the model cut the quote with "..."; the
+    evidence is the whole passage from its first words to its last)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     quote: str = Field(min_length=1)
     start: int = Field(ge=0)
     end: int = Field(ge=0)
+    match: Match | None = Field(
+        default=None,
+        description="How a model's quote was matched: exact, normalized (spacing, quote marks, "
+        "dashes, letter case) or elided (cut with an ellipsis, matched to the whole passage). "
+        "Absent when the backend found the passage itself.",
+        exclude_if=lambda v: v is None,
+    )
 
     @model_validator(mode="after")
     def _interval(self) -> Evidence:
@@ -128,7 +144,10 @@ class Usage(BaseModel):
 
 
 class Record(BaseModel):
-    """One line of the output JSONL: everything extracted from one input document."""
+    """One line of the output JSONL: everything extracted from one input document.
+
+    ``usage`` is what this run spent on the document; on a cache hit that is nothing, and
+    ``cached_usage`` (absent otherwise) is what the stored answer cost when it was made."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -145,6 +164,12 @@ class Record(BaseModel):
     error: ErrorInfo | None = None
     usage: Usage = Field(default_factory=Usage)
     cached: bool = False
+    cached_usage: Usage | None = Field(
+        default=None,
+        description="For a record served from the cache: what the stored answer cost when it "
+        "was made (usage is then zero). Absent otherwise.",
+        exclude_if=lambda v: v is None,
+    )
 
     def to_json(self) -> str:
         """One JSONL line (without the newline)."""

@@ -65,6 +65,7 @@ def append_run_log(
         "issues": {"error": summary.issues_error, "warning": summary.issues_warning},
         "cached": summary.cached,
         "usage": summary.usage.model_dump(),
+        "cached_usage": summary.cached_usage.model_dump(),
         "interrupted": interrupted,
         "exit": exit_status,
     }

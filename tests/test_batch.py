@@ -453,9 +453,13 @@ def test_ingest_fills_the_cache_and_extract_then_asks_nothing(
     assert stub.chat_requests() == []  # every document came from the cache
     batch_records, cached = records_of(ingested), records_of(extracted)
     assert [r.cached for r in cached] == [True, True]
-    assert [r.model_dump(exclude={"cached"}) for r in cached] == [
-        r.model_dump(exclude={"cached"}) for r in batch_records
-    ]  # the usage too: a cache hit reports what the original requests cost
+    skip = {"cached", "usage", "cached_usage"}
+    assert [r.model_dump(exclude=skip) for r in cached] == [
+        r.model_dump(exclude=skip) for r in batch_records
+    ]
+    # a cache hit spent nothing, and reports beside it what the original requests cost
+    assert [r.usage.requests for r in cached] == [0, 0]
+    assert [r.cached_usage for r in cached] == [r.usage for r in batch_records]
     # with other options (here the default mode, tools) the key differs: no hit
     args = ["--model", MODEL, "--base-url", stub.base_url, "--cache-dir", cache, "-q"]
     code, _, _ = run(capsys, "extract", str(SEED_003), "--backend", "openai", *args)

@@ -97,11 +97,21 @@ def test_the_worked_example_passes_the_checker() -> None:
 # --- the answer schema ------------------------------------------------------------------------
 
 
-def test_a_value_needs_a_quote() -> None:
-    with pytest.raises(ValidationError, match="overall_rating given without a quote"):
-        PageAnswer.model_validate({"events": [{"kind": "inspection", "overall_rating": "Good"}]})
-    with pytest.raises(ValidationError, match="current_rating given without a quote"):
-        PageAnswer.model_validate({"current_rating": "Good", "current_rating_quote": " "})
+def test_a_value_without_a_quote_is_kept_for_grounding_to_ask_for_one() -> None:
+    answer = PageAnswer.model_validate(
+        {"events": [{"kind": "inspection", "overall_rating": "Good"}]}
+    )
+    assert answer.events[0].overall_rating == "Good"
+    assert answer.events[0].overall_rating_quote is None
+    answer = PageAnswer.model_validate(
+        {"current_rating": "Good", "current_rating_quote": " ", "events": []}
+    )
+    assert answer.current_rating == "Good" and answer.current_rating_quote is None
+
+
+def test_an_answer_needs_an_events_list() -> None:
+    with pytest.raises(ValidationError, match="events"):
+        PageAnswer.model_validate({"current_rating": None})
 
 
 def test_letter_case_of_ratings_and_kinds_is_forgiven_and_stray_quotes_dropped() -> None:

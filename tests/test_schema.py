@@ -20,8 +20,11 @@ def test_schema_describes_the_contract_fields() -> None:
     schema = json.loads(render_json_schema())
     assert set(schema["properties"]) == {
         "source", "sha256", "backend", "model", "prompt", "schema_version", "current_rating",
-        "current_rating_evidence", "events", "issues", "error", "usage", "cached",
+        "current_rating_evidence", "events", "issues", "error", "usage", "cached", "cached_usage",
     }  # fmt: skip
+    evidence = schema["$defs"]["Evidence"]["properties"]
+    assert set(evidence) == {"quote", "start", "end", "match"}
+    assert evidence["match"]["anyOf"][0]["enum"] == ["exact", "normalized", "elided"]
     event = schema["$defs"]["Event"]["properties"]
     assert set(event) == {
         "kind", "date", "overall_rating", "previous_rating", "previous_rating_published",

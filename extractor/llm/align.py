@@ -17,6 +17,12 @@ the leftovers):
    - invisible characters (zero-width space, soft hyphen, BOM) are dropped;
    - case: letters are lower-cased.
 
+3. **elided** (:func:`locate_elided`): a quote cut with an ellipsis ("first words ... last
+   words", also "…" or "[...]") stands for the whole passage from its first words to its
+   last. Each piece is found (exactly, else folded) in order inside one event's part of the
+   page, and the evidence is the whole passage, so ``text[start:end] == quote`` still holds.
+   Where several chains of pieces fit, the shortest wins.
+
 Where a quote occurs more than once, the first occurrence inside the first preferred span
 (the event's own part of the page, then the chunk the model read) wins, else the first
 occurrence anywhere. Half-open ``[start, end)`` offsets in Python ``str`` indices, as in
@@ -25,11 +31,12 @@ occurrence anywhere. Half-open ``[start, end)`` offsets in Python ``str`` indice
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-MatchKind = Literal["exact", "normalized"]
+MatchKind = Literal["exact", "normalized", "elided"]
 
 _FOLD: Final[dict[str, str]] = {
     **dict.fromkeys("‘’‚‛′‵`´", "'"),
@@ -167,6 +174,70 @@ def locate(
     return Located(s, e, "normalized")
 
 
+_ELLIPSIS: Final = re.compile(r"\s*(?:\[\s*(?:\.\s*){3}\]|\[\s*…\s*\]|(?:\.\s*){2}\.+|…+)\s*")
+#: An elided quote must keep this many characters (folded) of the passage, so that a few
+#: words cut from everywhere cannot match a passage that merely contains them.
+_MIN_ELIDED_CHARS: Final = 12
+
+
+def elided_pieces(quote: str) -> list[str] | None:
+    """The pieces of a quote cut with an ellipsis, in order (None when it has none)."""
+    if not _ELLIPSIS.search(quote):
+        return None
+    pieces = [p.strip() for p in _ELLIPSIS.split(quote)]
+    pieces = [p for p in pieces if p]
+    if not pieces or sum(len(fold(p)) for p in pieces) < _MIN_ELIDED_CHARS:
+        return None
+    return pieces
+
+
+def _spans_in(text: str, folded: FoldedText, piece: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    pos = text.find(piece, lo, hi)
+    while pos >= 0 and len(spans) < _MAX_OCCURRENCES:
+        spans.append((pos, pos + len(piece)))
+        pos = text.find(piece, pos + 1, hi)
+    if spans:
+        return spans
+    return [(s, e) for s, e in folded.find_all(fold(piece)) if lo <= s and e <= hi]
+
+
+def locate_elided(
+    text: str,
+    quote: str,
+    regions: Sequence[tuple[int, int]],
+    *,
+    folded: FoldedText | None = None,
+) -> Located | None:
+    """The whole passage an elided quote ("first words ... last words") stands for: every
+    piece found in order inside one of ``regions`` (each event's part of the page, the
+    preferred first); the shortest such passage in the first region that has one. None
+    when the quote has no ellipsis or its pieces are not all found in one region."""
+    pieces = elided_pieces(quote)
+    if pieces is None:
+        return None
+    if folded is None or folded.text is not text:
+        folded = FoldedText(text)
+    for lo, hi in regions:
+        found = [_spans_in(text, folded, p, lo, hi) for p in pieces]
+        if not all(found):
+            continue
+        best: tuple[int, int] | None = None
+        for start, end in found[0]:
+            pos = end
+            for spans in found[1:]:
+                nxt = next((e for s, e in spans if s >= pos), None)
+                if nxt is None:
+                    break
+                pos = nxt
+            else:
+                if best is None or pos - start < best[1] - best[0]:
+                    best = (start, pos)
+        if best is not None:
+            return Located(best[0], best[1], "elided")
+    return None
+
+
 def describe_difference(quote: str, found: str) -> str:
     """In words, the widest way a model's quote differs from the text it was matched to:
     ``"white space"``, ``"typographic characters"`` (quotes, dashes, invisible characters)
@@ -185,4 +256,13 @@ def describe_difference(quote: str, found: str) -> str:
     return "letter case"
 
 
-__all__ = ["FoldedText", "Located", "MatchKind", "describe_difference", "fold", "locate"]
+__all__ = [
+    "FoldedText",
+    "Located",
+    "MatchKind",
+    "describe_difference",
+    "elided_pieces",
+    "fold",
+    "locate",
+    "locate_elided",
+]

@@ -4,11 +4,12 @@ The model answers in :class:`PageAnswer`: the page's ``current_rating`` and a li
 :class:`EventAnswer`, each value beside a ``<field>_quote`` holding the passage that states
 it. Offsets are computed by us, by locating each quote in the text (:mod:`extractor.llm.grounding`).
 
-What the schema itself enforces (a breach is sent back to the model by instructor's re-ask):
-kinds and ratings from their closed lists (letter case forgiven: ``"requires improvement"``
-is read as ``"Requires improvement"``), dates as ``YYYY-MM-DD``, counts as non-negative
-integers, and a non-empty quote for every value that is not null. A quote given for a null
-value is dropped, not an error.
+What the schema states: kinds and ratings from their closed lists, dates as ``YYYY-MM-DD``,
+counts as non-negative integers, a quote beside every value, and an ``events`` list (required:
+only an explicit empty list says that a page has no events). Answers are not held to its
+letter: :mod:`extractor.llm.lenient` brings what a model writes to these types first, and a
+value it cannot read becomes null with a :class:`Note`. A value given without a quote is kept
+(grounding asks for the quote); a quote given for a null value is dropped.
 
 :func:`schema_digest` hashes the JSON Schema the model sees; it is part of the cache key, so a
 change to the schema never replays an answer given to another one.
@@ -19,10 +20,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from extractor.backends import Extraction
 from extractor.records import EVENT_FIELDS, RATINGS, Kind, Rating
@@ -37,6 +39,31 @@ def _rating(value: Any) -> Any:
     if isinstance(value, str):
         return _RATING_BY_LOWER.get(" ".join(value.split()).lower(), value)
     return value
+
+
+@dataclass(frozen=True)
+class Note:
+    """A value of an answer that could not be read and was kept as null.
+
+    ``event`` is the index in the answer's events (None: the page); ``written`` is what the
+    model wrote, as JSON; ``expected`` what it should have been, in words."""
+
+    event: int | None
+    field: str
+    written: str
+    expected: str
+    #: The issue code it becomes; ``text`` replaces the message when set.
+    code: str = "value_unreadable"
+    text: str | None = None
+
+    @property
+    def message(self) -> str:
+        if self.text is not None:
+            return self.text
+        return (
+            f"the model wrote {self.written} for {self.field}, which cannot be read as "
+            f"{self.expected}: kept as null"
+        )
 
 
 def _quote_field(what: str) -> Any:
@@ -98,22 +125,11 @@ class EventAnswer(BaseModel):
 
     @model_validator(mode="after")
     def _quotes(self) -> EventAnswer:
-        missing = []
         for name in VALUE_FIELDS:
             quote = getattr(self, f"{name}_quote")
-            if quote is not None and not quote.strip():
+            if (quote is not None and not quote.strip()) or getattr(self, name) is None:
                 quote = None
-            if getattr(self, name) is None:
-                quote = None
-            elif quote is None:
-                missing.append(name)
             setattr(self, f"{name}_quote", quote)
-        if missing:
-            names = ", ".join(missing)
-            raise ValueError(
-                f"{names} given without a quote: set {', '.join(f'{n}_quote' for n in missing)} "
-                "to the passage of the page that states it, copied exactly, or set the value to null"
-            )
         return self
 
     def values(self) -> dict[str, Any]:
@@ -136,9 +152,18 @@ class PageAnswer(BaseModel):
     )
     current_rating_quote: str | None = _quote_field("the current rating (the header line)")
     events: list[EventAnswer] = Field(
-        default_factory=list,
         description="The inspections, reviews and assessments on the page, in page order; empty when there are none.",
     )
+    #: Values that could not be read and were kept as null (set by the lenient reader).
+    _notes: list[Note] = PrivateAttr(default_factory=list)
+
+    @property
+    def notes(self) -> list[Note]:
+        return self._notes
+
+    @notes.setter
+    def notes(self, notes: list[Note]) -> None:
+        self._notes = list(notes)
 
     @field_validator("current_rating", mode="before")
     @classmethod
@@ -148,15 +173,8 @@ class PageAnswer(BaseModel):
     @model_validator(mode="after")
     def _quote(self) -> PageAnswer:
         quote = self.current_rating_quote
-        if quote is not None and not quote.strip():
+        if (quote is not None and not quote.strip()) or self.current_rating is None:
             quote = None
-        if self.current_rating is None:
-            quote = None
-        elif quote is None:
-            raise ValueError(
-                "current_rating given without a quote: set current_rating_quote to the header "
-                "line that states it, copied exactly, or set current_rating to null"
-            )
         self.current_rating_quote = quote
         return self
 
@@ -198,6 +216,7 @@ def answer_from_extraction(extraction: Extraction) -> PageAnswer:
 __all__ = [
     "VALUE_FIELDS",
     "EventAnswer",
+    "Note",
     "PageAnswer",
     "answer_from_extraction",
     "schema_digest",

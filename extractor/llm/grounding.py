@@ -9,10 +9,13 @@ and lists the *problems* worth sending back to the model:
   (:func:`extractor.checker.check_event_values`: ``value_not_in_quote``, ``value_mismatch``,
   ``wrong_role``, ``quote_boundary``), and a review given a rating (``review_rated``).
 
-A value whose quote cannot be found is kept, without evidence, with a ``quote_not_found``
-issue; a quote found only after folding white space, typographic characters or case gets a
-``quote_normalized`` warning (its evidence holds the text's own characters). Nothing is
-dropped silently.
+A value whose quote cannot be found (or that came without one) is kept, without evidence,
+with a ``quote_not_found`` issue; a quote found only after folding white space, typographic
+characters or case gets a ``quote_normalized`` warning (its evidence holds the text's own
+characters); a quote cut with an ellipsis and matched to the whole passage it stands for gets
+a ``quote_elided`` warning. Each evidence records how its quote was matched (``match``). A
+value the lenient reader could not read (:class:`~extractor.llm.answer.Note`) is null with a
+``value_unreadable`` warning that carries what the model wrote. Nothing is dropped silently.
 
 :func:`merge_parts` joins the answers for the parts of a long page (:mod:`extractor.llm.chunking`).
 """
@@ -20,13 +23,14 @@ dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from extractor.checker import check_event_values, check_record, issue
-from extractor.llm.align import FoldedText, describe_difference, locate
-from extractor.llm.answer import VALUE_FIELDS, EventAnswer, PageAnswer
+from extractor.llm.align import FoldedText, describe_difference, locate, locate_elided
+from extractor.llm.answer import VALUE_FIELDS, EventAnswer, Note, PageAnswer
 from extractor.llm.chunking import Chunk
 from extractor.records import Event, Evidence, Issue, Rating, Record
 
@@ -34,6 +38,12 @@ from extractor.records import Event, Evidence, Issue, Rating, Record
 REASK_CODES: Final = frozenset(
     {"value_not_in_quote", "value_mismatch", "wrong_role", "review_rated"}
 )
+#: The severity of the codes only a model backend gives (the checker's own are in its table).
+BACKEND_CODES: Final[dict[str, str]] = {
+    "answer_cut_off": "warning",
+    "quote_elided": "warning",
+    "value_unreadable": "warning",
+}
 
 
 def _short(s: str, n: int = 160) -> str:
@@ -48,6 +58,18 @@ class Finding:
     code: str
     field: str | None
     message: str
+
+    def issue(self, event: int | None) -> Issue:
+        severity = BACKEND_CODES.get(self.code)
+        if severity is None:
+            return issue(self.code, self.message, event=event, field=self.field)
+        return Issue(
+            code=self.code,
+            severity=severity,  # type: ignore[arg-type]
+            event=event,
+            field=self.field,
+            message=self.message,
+        )
 
 
 @dataclass
@@ -75,9 +97,9 @@ class Grounded:
 
     def issues(self) -> list[Issue]:
         """The backend's issues, indexed by final event position."""
-        out = [issue(f.code, f.message, field=f.field) for f in self.page_findings]
+        out = [f.issue(None) for f in self.page_findings]
         for i, g in enumerate(self.events):
-            out.extend(issue(f.code, f.message, event=i, field=f.field) for f in g.findings)
+            out.extend(f.issue(i) for f in g.findings)
         return out
 
 
@@ -103,9 +125,22 @@ def _place(
     problems: list[str],
     field_name: str,
     value: Any,
+    regions: Sequence[tuple[int, int]] = (),
 ) -> Evidence | None:
-    """Locate one quote; note a normalized match or report a missing one."""
+    """Locate one quote (cut with an ellipsis: inside one of ``regions``, each event's part
+    of the page); note how it was matched, or report a missing one."""
+    if not quote.strip():
+        findings.append(
+            Finding("quote_not_found", field_name, f"the model gave no quote for {field_name}")
+        )
+        problems.append(
+            f"{where}{field_name} = {_fmt(value)} has no quote: set {where}{field_name}_quote to "
+            f"the passage of the page that states it, copied exactly, or set {field_name} to null."
+        )
+        return None
     found = locate(text, quote, prefer=prefer, folded=folded)
+    if found is None:
+        found = locate_elided(text, quote, regions, folded=folded)
     if found is None:
         findings.append(
             Finding(
@@ -120,8 +155,19 @@ def _place(
             f"or set {field_name} to null if the page does not state {_fmt(value)}."
         )
         return None
-    ev = Evidence(quote=text[found.start : found.end], start=found.start, end=found.end)
-    if found.how == "normalized":
+    ev = Evidence(
+        quote=text[found.start : found.end], start=found.start, end=found.end, match=found.how
+    )
+    if found.how == "elided":
+        findings.append(
+            Finding(
+                "quote_elided",
+                field_name,
+                f"the model's quote for {field_name} was cut with an ellipsis; the evidence is "
+                f"the whole passage from its first words to its last ({len(ev.quote)} characters)",
+            )
+        )
+    elif found.how == "normalized":
         findings.append(
             Finding(
                 "quote_normalized",
@@ -145,8 +191,10 @@ def _ground_event(
     folded: FoldedText,
     prefer: list[tuple[int, int]],
     problems: list[str],
+    regions: Sequence[tuple[int, int]],
+    notes: Sequence[Note] = (),
 ) -> GroundedEvent:
-    findings: list[Finding] = []
+    findings: list[Finding] = [Finding(n.code, n.field, n.message) for n in notes]
     values: dict[str, Any] = {"kind": answer.kind}
     evidence: dict[str, Evidence] = {}
     for name in VALUE_FIELDS:
@@ -156,7 +204,16 @@ def _ground_event(
         values[name] = value
         quote = getattr(answer, f"{name}_quote") or ""
         ev = _place(
-            text, folded, quote, prefer, f"events[{index}].", findings, problems, name, value
+            text,
+            folded,
+            quote,
+            prefer,
+            f"events[{index}].",
+            findings,
+            problems,
+            name,
+            value,
+            regions,
         )
         if ev is not None:
             evidence[name] = ev
@@ -183,10 +240,20 @@ def ground(
     blocks = event_blocks(event_starts, span, len(answer.events)) or _anchored_blocks(
         answer, text, folded, span
     )
+    # An elided quote stands inside one event's part of the page: its own first, then any.
+    bounds = sorted({span[0], *(s for s in event_starts if span[0] < s < span[1]), span[1]})
+    page_blocks = list(itertools.pairwise(bounds))
     out = Grounded()
+    out.page_findings.extend(
+        Finding(n.code, n.field, n.message) for n in answer.notes if n.event is None
+    )
     for i, ev_answer in enumerate(answer.events):
         prefer = ([blocks[i]] if blocks else []) + [span]
-        out.events.append(_ground_event(ev_answer, i, text, folded, prefer, out.problems))
+        regions = ([blocks[i]] if blocks else []) + page_blocks
+        notes = [n for n in answer.notes if n.event == i]
+        out.events.append(
+            _ground_event(ev_answer, i, text, folded, prefer, out.problems, regions, notes)
+        )
     if answer.current_rating is not None:
         out.current_rating = answer.current_rating
         header_end = blocks[0][0] if blocks else span[1]
@@ -200,6 +267,7 @@ def ground(
             out.problems,
             "current_rating",
             answer.current_rating,
+            page_blocks[:1],
         )
     out.problems.extend(_support_problems(out, answer, text))
     return out
@@ -336,6 +404,7 @@ def _fill(into: GroundedEvent, more: GroundedEvent) -> None:
 
 
 __all__ = [
+    "BACKEND_CODES",
     "REASK_CODES",
     "Finding",
     "Grounded",

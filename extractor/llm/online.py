@@ -3,7 +3,8 @@
 For one document:
 
 1. **Cache.** A hit (:mod:`extractor.llm.cache`) returns the stored extraction with
-   ``cached=True`` and the usage of the original requests; no request is made.
+   ``cached=True``, ``usage`` zero and the original requests' usage in ``cached_usage``; no
+   request is made. Only answers proven after their re-asks are stored.
 2. **Parts.** A page longer than ``chunk_chars`` is read in overlapping parts cut on event
    boundaries (:mod:`extractor.llm.chunking`); each part is asked for separately and the answers
    are merged (:func:`extractor.llm.grounding.merge_parts`).
@@ -15,22 +16,29 @@ For one document:
 
 Two kinds of retry, kept apart:
 
-- **Transport retries** (inside each request): 429, 408, 409, 5xx, time-outs and connection
-  errors are retried with exponential back-off (``backoff_base`` doubling up to
+- **Transport retries** (inside each request): 429, 408, 409, 5xx, time-outs and dropped
+  connections are retried with exponential back-off (``backoff_base`` doubling up to
   ``backoff_max``, plus up to 25 % jitter), or exactly the wait the server asks for in
   ``Retry-After`` / ``retry-after-ms`` (seconds or an HTTP date), for at most
   ``max_attempts`` attempts and ``retry_budget`` seconds (no wait is started that would end
-  past the budget). Then :class:`~extractor.errors.TransportError`. Other 4xx answers are not
-  retried: :class:`~extractor.errors.BackendError` with the server's message. The openai
-  client itself never retries (``max_retries=0``).
-- **Validation re-asks** (around requests): an answer that is not valid JSON or breaks the
-  schema is sent back by instructor's re-ask; an answer whose quotes are not in the text or
-  do not support their values is sent back by us, with the problems in words. Both draw on
-  one budget of ``reasks`` (default 2) per part. When it runs out, the last answer that
-  parsed is kept with its issues (``quote_not_found``, and whatever the checker finds); when
-  none ever parsed, :class:`~extractor.errors.InvalidAnswer`. Instructor only ever re-asks
-  on parse errors, and transport errors reach it already retried, so attempts never
-  multiply.
+  past the budget); then :class:`~extractor.errors.TransportError`. A ``Retry-After`` longer
+  than ``max_retry_after`` fails the document at once, naming the wait. A 500 whose text says
+  the request itself is invalid, and other 4xx, are not retried:
+  :class:`~extractor.errors.BackendError` with the server's message (one line, no key). The
+  openai client itself never retries (``max_retries=0``). Each request may take ``timeout``
+  seconds, each document ``deadline`` (default 4 x ``timeout``).
+- **A server no document can get past** stops the run: connection refused, a name that does
+  not resolve, 401/403, 404, a mode the server does not support, or the same error for the
+  first :data:`SAME_ERROR_DOCUMENTS` documents with none answered raise
+  :class:`~extractor.errors.ServerUnavailable` (a usage error: exit 2, one line), and every
+  later document of the run raises it at once.
+- **Validation re-asks** (around requests): an answer unusable as a whole (no JSON object, no
+  ``events`` list; :mod:`extractor.llm.lenient`) or whose quotes are not in the text or do
+  not support their values is sent back, with the problems in words. Values are read
+  tolerantly first, so a value written in another form is never a reason to re-ask. One
+  budget of ``reasks`` (default 2) per part. When it runs out, the last answer that could be
+  grounded is kept with its issues; when none could, :class:`~extractor.errors.InvalidAnswer`.
+  A re-ask the server fails on also keeps the answer already grounded.
 
 Connections: one ``openai.AsyncOpenAI`` per event loop, made on first use, kept alive across
 the documents of a run and closed inside its loop when the loop shuts down (see
@@ -59,14 +67,11 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import httpx2
-import instructor
 import openai
 import openai.resources.chat  # openai loads it on first use; pay for it at import, not mid-run
-from instructor.core import IncompleteOutputException, InstructorRetryException
-from instructor.core.retry import retry_async
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception
 
 from extractor.backends import Backend, Extraction
@@ -74,48 +79,46 @@ from extractor.document import Document
 from extractor.errors import (
     BackendError,
     ConfigurationError,
-    ExtractorError,
-    InternalError,
+    ServerUnavailable,
     TransportError,
 )
 from extractor.llm.align import FoldedText
-from extractor.llm.answer import PageAnswer
 from extractor.llm.cache import ResultCache, cache_key
 from extractor.llm.chunking import Chunk, plan_chunks
 from extractor.llm.grounding import Grounded, feedback, ground
+from extractor.llm.lenient import UnusableAnswer, read_completion
 from extractor.llm.prompting import Message, Prompt
 from extractor.llm.protocol import (
     BACKEND_NAME,
-    CUT_OFF,
+    DEADLINE_TIMEOUTS,
+    DEFAULT_BASE_URL,
     DUMMY_KEY,
-    INSTRUCTOR_MODES,
     Mode,
     OpenAIOptions,
     RequestSettings,
     Unanswered,
     assemble,
+    clean_url,
     describe_api_error,
+    fatal_cause,
     is_transient,
     no_valid_answer,
     part_messages,
     prepared_request,
     reask_messages,
+    request_invalid,
     resolve_server,
     response_model,
     retry_after_seconds,
     server_url,
-    summarize_parse_error,
+    unusable_feedback,
 )
 from extractor.reading.layout import find_event_starts
 from extractor.records import Usage
 
-# instructor registers its OpenAI handlers when its OpenAI client module is first imported;
-# import it now, with the backend, rather than inside the first request of a run.
-_ = instructor.from_openai
-
-# instructor logs every failed attempt at ERROR level; with no handler configured, Python
-# would print those to stderr. A NullHandler keeps them off stderr unless the application
-# configures logging itself (records still propagate to its handlers).
+# instructor logs at ERROR level; with no handler configured, Python would print those to
+# stderr. A NullHandler keeps them off stderr unless the application configures logging
+# itself (records still propagate to its handlers).
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 Sleep = Callable[[float], Awaitable[Any]]
@@ -191,6 +194,9 @@ class OpenAIBackend(Backend):
         self.prompt.messages("")
         if client is None and http_client is None:
             self._ssl = httpx2.create_ssl_context()
+        self._answered = False  # a server that answered once is there (and takes our key)
+        self._fatal: str | None = None
+        self._same_errors: list[str] = []
         self._owns_cache = False
         self._cache: ResultCache | None = None
         if not opts.no_cache:
@@ -240,27 +246,52 @@ class OpenAIBackend(Backend):
             return pool.submit(asyncio.run, self.aextract(doc)).result()
 
     async def aextract(self, doc: Document) -> Extraction:
+        if self._fatal is not None:
+            raise ServerUnavailable(self._fatal)
         key = self.cache_key(doc) if self._cache is not None else None
         if self._cache is not None and key is not None:
             hit = self._cache_get(key)
             if hit is not None:
                 return hit
+        deadline = self.options.deadline or DEADLINE_TIMEOUTS * self.options.timeout
         tally = _Tally()
+        try:
+            async with asyncio.timeout(deadline):
+                extraction = await self._extract(doc, key, tally)
+        except TimeoutError as err:
+            failed = TransportError(
+                f"no answer within the document's deadline of {deadline:.0f} s "
+                f"({tally.requests} request{'s' * (tally.requests != 1)} sent)",
+                source=doc.source,
+                backend=self.name,
+            )
+            failed.usage = tally.usage()
+            self._note_outcome(failed)
+            raise failed from err
+        except BackendError as err:
+            err.usage = tally.usage()  # what was spent on a failed document is still reported
+            self._note_outcome(err)
+            raise
+        self._note_outcome(None)
+        return extraction
+
+    async def _extract(self, doc: Document, key: str | None, tally: _Tally) -> Extraction:
         text = doc.text
         chunks = plan_chunks(text, self.options.chunk_chars, self.options.chunk_overlap)
         starts = [s.start for s in find_event_starts(text)]
         folded = FoldedText(text)
         parts: list[tuple[Chunk, Grounded]] = []
         client = await self._loop_client()
-        try:
-            for chunk in chunks:
-                grounded = await self._extract_part(client, doc, chunk, starts, folded, tally)
-                parts.append((chunk, grounded))
-        except BackendError as err:  # what was spent on a failed document is still reported
-            err.usage = tally.usage()
-            raise
+        for chunk in chunks:
+            grounded = await self._extract_part(client, doc, chunk, starts, folded, tally)
+            parts.append((chunk, grounded))
         extraction = assemble(parts, model=tally.model, prompt=self.prompt.id, usage=tally.usage())
-        if self._cache is not None and key is not None:
+        # An answer still unproven after its re-asks (a quote not found, a value its quote
+        # does not support) is not stored: the next run asks again rather than serve it.
+        proven = not any(g.problems for _, g in parts) and not any(
+            i.severity == "error" for i in extraction.issues
+        )
+        if self._cache is not None and key is not None and proven:
             with contextlib.suppress(ConfigurationError):  # a full disk loses a cache entry only
                 self._cache.put(key, extraction)
         return extraction
@@ -275,10 +306,16 @@ class OpenAIBackend(Backend):
     # --- internals --------------------------------------------------------------------------
 
     def _cache_get(self, key: str) -> Extraction | None:
+        """A stored extraction, served as spending nothing: its original usage moves to
+        ``cached_usage``."""
         try:
-            return self._cache.get(key) if self._cache is not None else None
+            hit = self._cache.get(key) if self._cache is not None else None
         except ConfigurationError:  # an unreadable entry is a miss, not a failed document
             return None
+        if hit is not None:
+            hit.cached_usage = hit.usage
+            hit.usage = Usage()
+        return hit
 
     async def _loop_client(self) -> openai.AsyncOpenAI:
         """The client for the running event loop: made on first use in that loop, reused by
@@ -336,99 +373,97 @@ class OpenAIBackend(Backend):
         folded: FoldedText,
         tally: _Tally,
     ) -> Grounded:
-        """Ask for one part of the page, re-asking within the budget; ground the answer."""
+        """Ask for one part of the page, re-asking within the budget; ground the answer.
+
+        Re-asks are for an answer unusable as a whole (no JSON object, no events list) or a
+        quote that cannot be found or does not support its value; never for a value that
+        could be read (the lenient reader brings it to its type) or could not (it is null,
+        with a warning). The conversation sent back is the prompt, the model's last answer
+        and what was wrong with it (earlier rounds are not repeated)."""
         base = part_messages(self.prompt, doc.text, chunk)
-        # Re-asks for grounding send the conversation so far as: the prompt, the model's last
-        # answer, and what was wrong with it (earlier rounds are not repeated).
         history: list[Message] = []
         budget = self.options.reasks
         best: Grounded | None = None
         first = tally.answers
         while True:
-            before = tally.answers
             try:
-                answer, completion = await self._ask(client, doc, [*base, *history], budget, tally)
-            except Unanswered as err:
-                if best is not None:
-                    return best
-                raise no_valid_answer(tally.answers - first, err, doc.source) from err
-            budget -= tally.answers - before - 1
+                completion = await self._send(client, doc, self._body([*base, *history]), tally)
+            except BackendError:
+                if best is None:
+                    raise
+                return best  # a re-ask the server failed on: the answer already grounded stands
+            try:
+                answer = read_completion(completion, self.mode)
+            except UnusableAnswer as err:
+                if budget <= 0 or not err.reask:
+                    if best is not None:
+                        return best
+                    unanswered = Unanswered(err.message)
+                    raise no_valid_answer(tally.answers - first, unanswered, doc.source) from err
+                budget -= 1
+                history = reask_messages(completion, unusable_feedback(err.message), self.mode)
+                continue
             best = ground(answer, doc.text, chunk=chunk, event_starts=starts, folded=folded)
             if not best.problems or budget <= 0:
                 return best
             budget -= 1
             history = reask_messages(completion, feedback(best.problems), self.mode)
 
-    async def _ask(
-        self,
-        client: openai.AsyncOpenAI,
-        doc: Document,
-        messages: list[Message],
-        reasks: int,
-        tally: _Tally,
-    ) -> tuple[PageAnswer, Any]:
-        """One instructor call: the parsed answer and its completion.
-
-        The request body comes from :func:`prepared_request` (shared with the Batch API path); then
-        instructor's retry loop sends it, parses the answer for the mode and re-asks on parse
-        errors, as ``instructor.patch`` would after building the same body.
-        """
-
-        async def create(**kwargs: Any) -> Any:
-            return await self._send(client, doc, kwargs, tally)
-
-        prepared, body = prepared_request(
-            messages, model=self.model, mode=self.mode, temperature=self.options.temperature
-        )
-        body["messages"] = list(body["messages"])  # re-asks append to it
-        try:
-            answer = await retry_async(
-                func=create,
-                response_model=prepared,
-                args=(),
-                kwargs=body,
-                max_retries=reasks,
-                strict=True,
-                mode=INSTRUCTOR_MODES[self.mode],
-            )
-        except InstructorRetryException as err:
-            cause = err.__cause__
-            if isinstance(cause, ExtractorError):
-                raise cause from cause.__cause__
-            raise Unanswered(summarize_parse_error(cause)) from err
-        except IncompleteOutputException as err:
-            raise Unanswered(CUT_OFF) from err
-        if not isinstance(answer, PageAnswer):  # pragma: no cover - instructor's contract
-            raise InternalError(f"instructor returned {type(answer).__name__}, not a PageAnswer")
-        return answer, getattr(answer, "_raw_response", None)
+    def _body(self, messages: list[Message]) -> dict[str, Any]:
+        """The request body for ``messages``, built as the Batch API path builds it."""
+        body = prepared_request(
+            messages,
+            model=self.model,
+            mode=self.mode,
+            temperature=self.options.temperature,
+            max_tokens=self.options.max_tokens,
+        )[1]
+        return dict(body)
 
     async def _send(
         self, client: openai.AsyncOpenAI, doc: Document, kwargs: dict[str, Any], tally: _Tally
     ) -> Any:
-        """One chat completion, with transport retries; counts every attempt in ``tally``."""
+        """One chat completion, with transport retries; counts every attempt in ``tally``.
+
+        A failure that no document could get past (see :func:`fatal_cause`) is
+        :class:`ServerUnavailable` at once; a request the server calls invalid is not sent
+        again; a ``Retry-After`` longer than ``max_retry_after`` gives up at once, naming
+        the wait asked for."""
         opts = self.options
         started = self._clock()
         attempts = 0
+        too_long: list[float] = []
 
         def wait(state: RetryCallState) -> float:
             err = state.outcome.exception() if state.outcome is not None else None
             response = getattr(err, "response", None)
             asked = retry_after_seconds(response.headers) if response is not None else None
             if asked is not None:
+                if asked > opts.max_retry_after:
+                    too_long.append(asked)
                 return asked
             exponent = min(state.attempt_number - 1, 30)
             delay = min(opts.backoff_max, opts.backoff_base * 2.0**exponent)
             return float(delay * (1 + 0.25 * random.random()))
 
         def stop(state: RetryCallState) -> bool:
-            if state.attempt_number >= opts.max_attempts:
+            if too_long or state.attempt_number >= opts.max_attempts:
                 return True
             return self._clock() - started + state.upcoming_sleep > opts.retry_budget
+
+        def retry(err: BaseException) -> bool:
+            if self._answered and _connect_failure_of(err):
+                return True  # the server answered before: it may be restarting
+            return (
+                is_transient(err)
+                and not request_invalid(err)
+                and fatal_cause(err, self.mode) is None
+            )
 
         retrying = AsyncRetrying(
             stop=stop,
             wait=wait,
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(retry),
             sleep=self._sleep,
             reraise=True,
         )
@@ -439,22 +474,28 @@ class OpenAIBackend(Backend):
                     tally.requests += 1
                     completion = await client.chat.completions.create(**kwargs)
         except openai.APIError as err:
+            self._refused(err, doc)
             elapsed = self._clock() - started
-            if is_transient(err):
+            said = describe_api_error(err, secrets=[self._api_key])
+            if too_long:
                 raise TransportError(
-                    f"the server kept failing: {attempts} attempt{'s' * (attempts != 1)} in "
-                    f"{elapsed:.1f} s, the last: {describe_api_error(err)}",
+                    f"the server asked to wait {too_long[0]:.0f} s before trying again "
+                    f"(Retry-After; this tool waits at most {opts.max_retry_after:.0f} s): "
+                    f"{said}",
                     source=doc.source,
                     backend=self.name,
                 ) from err
-            hint = ""
-            if isinstance(err, openai.APIStatusError) and err.status_code in (401, 403):
-                hint = " (check OPENAI_API_KEY and --base-url)"
+            if is_transient(err) and not request_invalid(err):
+                raise TransportError(
+                    f"the server kept failing: {attempts} attempt{'s' * (attempts != 1)} in "
+                    f"{elapsed:.1f} s, the last: {said}",
+                    source=doc.source,
+                    backend=self.name,
+                ) from err
             raise BackendError(
-                f"the server refused the request: {describe_api_error(err)}{hint}",
-                source=doc.source,
-                backend=self.name,
+                f"the server refused the request: {said}", source=doc.source, backend=self.name
             ) from err
+        self._answered = True
         usage = getattr(completion, "usage", None)
         if usage is not None:
             tally.prompt_tokens += int(usage.prompt_tokens or 0)
@@ -462,6 +503,44 @@ class OpenAIBackend(Backend):
         tally.answers += 1
         tally.model = getattr(completion, "model", None) or tally.model
         return completion
+
+    # --- a server no document can get past --------------------------------------------------
+
+    def _server_name(self) -> str:
+        return clean_url(self.base_url or DEFAULT_BASE_URL)
+
+    def _refused(self, err: BaseException, doc: Document) -> None:
+        """Stop the run (:class:`ServerUnavailable`) when ``err`` says that no document can
+        get past this server as configured."""
+        cause = fatal_cause(err, self.mode, secrets=[self._api_key])
+        if cause is not None and (not self._answered or _connect_failure_of(err)):
+            self._fatal = f"the server at {self._server_name()} cannot be used: {cause}"
+            raise ServerUnavailable(self._fatal) from err
+
+    def _note_outcome(self, err: BackendError | None) -> None:
+        """The same error on each of the first documents, with none answered, ends the run."""
+        if self._answered or err is None:
+            self._same_errors = []
+            return
+        said = err.message.split(": ", 1)[-1]
+        if self._same_errors and self._same_errors[-1] != said:
+            self._same_errors = []
+        self._same_errors.append(said)
+        if len(self._same_errors) >= SAME_ERROR_DOCUMENTS:
+            self._fatal = (
+                f"the server at {self._server_name()} gave the same error for the first "
+                f"{len(self._same_errors)} documents: {said}"
+            )
+            raise ServerUnavailable(self._fatal) from err
+
+
+def _connect_failure_of(err: BaseException) -> bool:
+    return isinstance(err, openai.APIConnectionError) and fatal_cause(err, "tools") is not None
+
+
+#: After this many documents in a row failed with the same error, and none was answered, the
+#: run stops: the error is the server's, not the documents'.
+SAME_ERROR_DOCUMENTS: Final = 3
 
 
 __all__ = ["OpenAIBackend", "OpenAIOptions"]

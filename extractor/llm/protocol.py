@@ -7,7 +7,8 @@ send and read exactly the same things, from this one module:
 * :class:`RequestSettings`: what shapes a request or goes into the cache key, as one type.
 * :func:`part_messages` and :func:`chat_request`: a part's first request body (instructor's
   request handler for the mode, the same call the re-ask loop starts from).
-* :func:`read_answer`: a completion parsed as instructor does for the mode.
+* :func:`read_answer`: a completion read tolerantly, then validated
+  (:mod:`extractor.llm.lenient`).
 * :func:`reask_messages`: the model's last answer and our reply to it, for a re-ask.
 * :func:`assemble`: the grounded parts of a page merged into one
   :class:`~extractor.backends.Extraction`.
@@ -22,21 +23,22 @@ import email.utils
 import functools
 import json
 import os
+import re
+import socket
 import time
-from collections.abc import Mapping
+import urllib.parse
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal, cast
 
 import instructor
 import openai
-from instructor.core import IncompleteOutputException
-from instructor.processing.response import handle_response_model, process_response
+from instructor.processing.response import handle_response_model
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -46,6 +48,7 @@ from extractor.errors import ConfigurationError, InternalError, InvalidAnswer
 from extractor.llm.answer import PageAnswer, schema_digest
 from extractor.llm.chunking import Chunk
 from extractor.llm.grounding import Grounded, merge_parts
+from extractor.llm.lenient import CUT_OFF, UnusableAnswer, read_completion
 from extractor.llm.prompting import Message, Prompt
 from extractor.records import Usage
 
@@ -84,10 +87,18 @@ class OpenAIOptions(BaseModel):
     api_key: str | None = Field(default=None, repr=False, description="Else $OPENAI_API_KEY.")
     mode: Mode = "tools"
     temperature: float = Field(default=0.0, ge=0.0, le=2.0)
+    #: The longest answer asked for, in tokens (``max_tokens``; not sent when None). A small
+    #: model can repeat itself until its context is full: this bounds how long that takes.
+    max_tokens: int | None = Field(default=None, ge=1)
     cache_dir: Path | None = None
     no_cache: bool = False
     #: Seconds one request may take (connect, write, read).
-    timeout: float = Field(default=180.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0)
+    #: Seconds one document may take, re-asks and retries included (default:
+    #: DEADLINE_TIMEOUTS x timeout).
+    deadline: float | None = Field(default=None, gt=0)
+    #: The longest Retry-After waited for; a longer one fails the document, naming the wait.
+    max_retry_after: float = Field(default=60.0, ge=0)
     #: Transport attempts per request, the first included.
     max_attempts: int = Field(default=5, ge=1)
     #: Seconds a request may spend in transport retries, waits included.
@@ -109,6 +120,28 @@ class OpenAIOptions(BaseModel):
         if self.chunk_overlap >= self.chunk_chars // 2:
             raise ValueError("chunk_overlap must be less than half of chunk_chars")
         return self
+
+
+#: A document's deadline, unless set, in request time-outs.
+DEADLINE_TIMEOUTS: Final = 4
+
+
+def clean_url(url: str) -> str:
+    """``url`` as it may be shown: no user:password, no query string."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", "")) or url
+
+
+def unusable_feedback(problem: str) -> str:
+    """The message that sends an answer unusable as a whole back to the model."""
+    return (
+        f"Your answer could not be used: {problem}.\n"
+        "Answer again with the complete answer as one JSON object: current_rating, "
+        "current_rating_quote and events (every event of the page, every field)."
+    )
 
 
 class Unanswered(Exception):
@@ -153,6 +186,24 @@ def is_transient(err: BaseException) -> bool:
     return False
 
 
+#: The longest server message kept in an error (one line, cut with "…").
+MESSAGE_CHARS: Final = 200
+_BEARER = re.compile(r"(?i)\b(bearer\s+)\S+")
+_KEYLIKE = re.compile(r"\b(sk-[A-Za-z0-9_\-]{4})[A-Za-z0-9_\-]{8,}")
+
+
+def one_line(text: str, *, secrets: Sequence[str] = (), limit: int = MESSAGE_CHARS) -> str:
+    """``text`` as one line for a message: its lines joined, white space squashed, every
+    secret in ``secrets`` (and anything shaped like an API key or a bearer token) replaced by
+    ``***``, cut to ``limit`` characters."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _BEARER.sub(r"\1***", _KEYLIKE.sub(r"\1***", text))
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _server_message(err: openai.APIStatusError) -> str:
     body = err.body
     if isinstance(body, dict):
@@ -164,48 +215,106 @@ def _server_message(err: openai.APIStatusError) -> str:
     return err.message
 
 
-def describe_api_error(err: BaseException) -> str:
+def _causes(err: BaseException) -> list[BaseException]:
+    """``err`` and every exception it was raised from, outermost first."""
+    chain: list[BaseException] = []
+    cause: BaseException | None = err
+    while cause is not None and all(cause is not c for c in chain):
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
+
+
+def _connect_failure(err: BaseException) -> str | None:
+    """In words, why no connection could be made (refused, name not resolved), or None for
+    other transport errors (time-outs, a dropped connection)."""
+    if not isinstance(err, openai.APIConnectionError) or isinstance(err, openai.APITimeoutError):
+        return None
+    chain = _causes(err)
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
+        return "connection refused (is the server running?)"
+    if any(isinstance(c, socket.gaierror) for c in chain):
+        return "the host name cannot be resolved"
+    direct = err.__cause__
+    if direct is not None and type(direct).__name__ == "ConnectError":
+        return f"cannot connect ({one_line(str(direct))})"
+    return None
+
+
+def describe_api_error(err: BaseException, *, secrets: Sequence[str] = ()) -> str:
     """One line on what went wrong with a request to the server (status and its message,
-    time-out, or connection failure)."""
+    time-out, or connection failure); never more than one line, never a secret."""
     if isinstance(err, openai.APIStatusError):
-        return f"HTTP {err.status_code}: {_server_message(err)}"
+        return f"HTTP {err.status_code}: {one_line(_server_message(err), secrets=secrets)}"
     if isinstance(err, openai.APITimeoutError):
         return "the request timed out"
     if isinstance(err, openai.APIConnectionError):
-        cause = str(err.__cause__ or "").strip().splitlines()
-        return f"cannot connect ({cause[0]})" if cause else "cannot connect"
-    return f"{type(err).__name__}: {err}"
+        failure = _connect_failure(err)
+        if failure is not None:
+            return failure
+        cause = one_line(str(err.__cause__ or ""), secrets=secrets)
+        return f"the connection failed ({cause})" if cause else "the connection failed"
+    return one_line(f"{type(err).__name__}: {err}", secrets=secrets)
 
 
-def summarize_parse_error(err: BaseException | None) -> str:
-    """One line on why an answer did not parse."""
-    if isinstance(err, ValidationError):
-        first = err.errors()[0] if err.errors() else None
-        if first is None:
-            return "the answer does not fit the schema"
-        if first["type"] == "json_invalid":
-            return f"the answer is not valid JSON ({first['msg'].removeprefix('Invalid JSON: ')})"
-        where = ".".join(str(p) for p in first["loc"]) or "answer"
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        return f"the answer does not fit the schema: {where}: {first['msg']}{more}"
-    if isinstance(err, json.JSONDecodeError):
-        return f"the answer is not valid JSON ({err.msg} at position {err.pos})"
-    if isinstance(err, AssertionError):
-        return f"the model declined to answer: {err}"
-    if err is None:
-        return "no answer"
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0] if text else ''}"
+_INVALID_REQUEST = re.compile(
+    r"validation error|literal_error|input should be|invalid request|invalid_request|"
+    r"unrecognized|not supported|unsupported|could not parse|failed to parse|bad request|"
+    r"extra inputs are not permitted|field required",
+    re.I,
+)
+_MODE_WORDS: Final[dict[str, re.Pattern[str]]] = {
+    "json_schema": re.compile(r"json_schema|response_format", re.I),
+    "json": re.compile(r"json_object|response_format", re.I),
+    "tools": re.compile(r"\btools?\b|tool_choice|function", re.I),
+}
+_OTHER_MODES: Final = {"tools": "json", "json_schema": "tools or --mode json", "json": "tools"}
+
+
+def request_invalid(err: BaseException) -> bool:
+    """Whether a server error says the request itself is invalid: a 4xx, or a 500 whose
+    text says so (llama.cpp's server answers a request it cannot parse with 500). Such a
+    request fails the same way however often it is sent."""
+    if not isinstance(err, openai.APIStatusError):
+        return False
+    if 400 <= err.status_code < 500:
+        return err.status_code not in _RETRY_STATUS
+    return err.status_code == 500 and bool(_INVALID_REQUEST.search(_server_message(err)))
+
+
+def fatal_cause(err: BaseException, mode: Mode, *, secrets: Sequence[str] = ()) -> str | None:
+    """Why no document can succeed against this server as configured, in words, or None
+    when the error may belong to this document alone (or pass)."""
+    failure = _connect_failure(err)
+    if failure is not None:
+        return failure
+    if not isinstance(err, openai.APIStatusError):
+        return None
+    said = describe_api_error(err, secrets=secrets)
+    if err.status_code in (401, 403):
+        return f"{said} (check OPENAI_API_KEY and --base-url)"
+    if err.status_code == 404:
+        return f"{said} (is the model name right, and does --base-url end in /v1?)"
+    if request_invalid(err) and _MODE_WORDS[mode].search(_server_message(err)):
+        return (
+            f"the server does not support --mode {mode} ({said}); try --mode {_OTHER_MODES[mode]}"
+        )
+    return None
 
 
 def reask_messages(completion: Any, text: str, mode: Mode) -> list[Message]:
     """The model's last answer and our reply to it, to append to the conversation."""
-    message = completion.choices[0].message
+    choices = getattr(completion, "choices", None) or []
+    message = getattr(choices[0], "message", None) if choices else None
+    if message is None:
+        return [{"role": "assistant", "content": ""}, {"role": "user", "content": text}]
     calls = [c for c in (message.tool_calls or []) if getattr(c, "function", None) is not None]
     if mode == "tools" and calls:
         assistant: Message = {
             "role": "assistant",
-            "content": message.content,
+            # a string, never null: llama.cpp's server refuses an assistant message whose
+            # content is null (HTTP 500), and OpenAI takes either
+            "content": message.content or "",
             "tool_calls": [
                 {
                     "id": c.id,
@@ -263,55 +372,62 @@ def part_messages(prompt: Prompt, text: str, chunk: Chunk) -> list[Message]:
 
 
 def prepared_request(
-    messages: list[Message], *, model: str, mode: Mode, temperature: float
+    messages: list[Message],
+    *,
+    model: str,
+    mode: Mode,
+    temperature: float,
+    max_tokens: int | None = None,
 ) -> tuple[type[PageAnswer], dict[str, Any]]:
     """The response model instructor validates against and the chat-completions body, built
     by instructor's request handler for ``mode`` (tools and tool_choice, or response_format,
     and for ``json`` the schema added to the system message)."""
+    extra: dict[str, Any] = {} if max_tokens is None else {"max_tokens": max_tokens}
     prepared, body = handle_response_model(
         response_model(),
         mode=INSTRUCTOR_MODES[mode],
         messages=messages,
         model=model,
         temperature=temperature,
+        **extra,
     )
     if prepared is None:  # pragma: no cover - only without a response model
         raise InternalError("instructor prepared no response model")
+    # instructor turns an empty string content into an empty list of parts, which
+    # llama.cpp's server refuses (HTTP 500): an empty content is sent as a string.
+    body["messages"] = [
+        {**m, "content": ""} if isinstance(m, dict) and m.get("content") == [] else m
+        for m in body.get("messages", [])
+    ]
     return prepared, body
 
 
 def chat_request(
-    messages: list[Message], *, model: str, mode: Mode, temperature: float
+    messages: list[Message],
+    *,
+    model: str,
+    mode: Mode,
+    temperature: float,
+    max_tokens: int | None = None,
 ) -> dict[str, Any]:
     """The chat-completions request body for ``messages``: exactly what the online path sends
     (it builds its requests with this function too), as JSON-ready data."""
-    body = prepared_request(messages, model=model, mode=mode, temperature=temperature)[1]
+    body = prepared_request(
+        messages, model=model, mode=mode, temperature=temperature, max_tokens=max_tokens
+    )[1]
     data: dict[str, Any] = json.loads(json.dumps(body, ensure_ascii=False))
     return data
 
 
 def read_answer(completion: Any, mode: Mode, *, source: str | None = None) -> PageAnswer:
-    """Parse one completion as instructor does for ``mode`` (strict validation, a cut-off
-    answer refused). With no re-asks left, an answer that does not parse is
-    :class:`InvalidAnswer`, worded as the online path words it after one answer."""
+    """Read one completion for ``mode``: tolerantly, then validated
+    (:func:`extractor.llm.lenient.read_completion`). With no re-asks left, an answer that
+    is unusable as a whole is :class:`InvalidAnswer`, worded as the online path words it
+    after one answer."""
     try:
-        answer = process_response(
-            completion,
-            response_model=response_model(),
-            stream=False,
-            strict=True,
-            mode=INSTRUCTOR_MODES[mode],
-        )
-    except IncompleteOutputException as err:
-        raise no_valid_answer(1, Unanswered(CUT_OFF), source) from err
-    except Exception as err:  # instructor gives up on any parse failure alike
-        raise no_valid_answer(1, Unanswered(summarize_parse_error(err)), source) from err
-    if not isinstance(answer, PageAnswer):  # pragma: no cover - instructor's contract
-        raise InternalError(f"instructor returned {type(answer).__name__}, not a PageAnswer")
-    return answer
-
-
-CUT_OFF: Final = "the answer was cut off at the model's output limit (finish_reason=length)"
+        return read_completion(completion, mode)
+    except UnusableAnswer as err:
+        raise no_valid_answer(1, Unanswered(err.message), source) from err
 
 
 def no_valid_answer(answers: int, err: Unanswered, source: str | None) -> InvalidAnswer:
@@ -353,6 +469,7 @@ class RequestSettings:
     chunk_overlap: int
     reasks: int
     prompt: Prompt
+    max_tokens: int | None = None
 
     @classmethod
     def from_options(
@@ -373,6 +490,7 @@ class RequestSettings:
             chunk_overlap=options.chunk_overlap,
             reasks=options.reasks,
             prompt=prompt or Prompt.load(),
+            max_tokens=options.max_tokens,
         )
 
     @classmethod
@@ -400,6 +518,8 @@ class RequestSettings:
             "chunk_chars": self.chunk_chars,
             "chunk_overlap": self.chunk_overlap,
             "reasks": self.reasks,
+            # only when set, so that the keys of answers made without it stay the same
+            **({} if self.max_tokens is None else {"max_tokens": self.max_tokens}),
         }
 
     def part_request(self, text: str, chunk: Chunk) -> dict[str, Any]:
@@ -409,12 +529,14 @@ class RequestSettings:
             model=self.model,
             mode=self.mode,
             temperature=self.temperature,
+            max_tokens=self.max_tokens,
         )
 
 
 __all__ = [
     "BACKEND_NAME",
     "CUT_OFF",
+    "DEADLINE_TIMEOUTS",
     "DEFAULT_BASE_URL",
     "DUMMY_KEY",
     "INSTRUCTOR_MODES",
@@ -425,18 +547,22 @@ __all__ = [
     "Unanswered",
     "assemble",
     "chat_request",
+    "clean_url",
     "describe_api_error",
+    "fatal_cause",
     "is_transient",
     "no_valid_answer",
+    "one_line",
     "part_messages",
     "prepared_request",
     "read_answer",
     "reask_messages",
+    "request_invalid",
     "resolve_model",
     "resolve_server",
     "response_model",
     "retry_after_seconds",
     "server_url",
-    "summarize_parse_error",
     "transient_status",
+    "unusable_feedback",
 ]

@@ -233,3 +233,46 @@ def parse_number(words: str) -> int | None:
         seen = True
     total += current
     return total if seen else None
+
+
+# --- a whole value, as written on its own (a model's answer, a form field) -------------------
+
+_ISO_RE = re.compile(
+    r"^\s*(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?:[T ].*)?\s*$"
+)
+_DOTTED_RE = re.compile(r"^\s*(?P<d>[0-3]?\d)[.-](?P<m>[01]?\d)[.-](?P<y>(?:19|20)?\d\d)\s*$")
+_SLASHED_RE = re.compile(r"^\s*(?P<a>[0-3]?\d)/(?P<b>[0-3]?\d)/(?P<y>(?:19|20)?\d\d)\s*$")
+
+
+def read_date(value: str) -> dt.date | None:
+    """The one date a short string states, in any form the page readers know (iter_dates:
+    "14 January 2020", "14th Jan 2020", "January 14, 2020", "14/01/2020", day first) or
+    year first ("2020-01-14", "2020/01/14", an ISO date-time); "01/14/2020", impossible day
+    first, is read month first. None when it states no full date, or two different ones."""
+    m = _ISO_RE.match(value)
+    if m:
+        return _make_date(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    m = _DOTTED_RE.match(value)
+    if m:
+        year = int(m.group("y"))
+        return _make_date(year + 2000 if year < 100 else year, int(m.group("m")), int(m.group("d")))
+    m = _SLASHED_RE.match(value)
+    if m and int(m.group("b")) > 12:  # month first: 01/14/2020
+        year = int(m.group("y"))
+        return _make_date(year + 2000 if year < 100 else year, int(m.group("a")), int(m.group("b")))
+    firsts = {d.first for d in iter_dates(value)}
+    return firsts.pop() if len(firsts) == 1 else None
+
+
+_COUNT_RE = re.compile(rf"(?<![\w.]){NUMBER_PATTERN}(?:\.0+)?(?![\w.]|\.\d)", re.IGNORECASE)
+
+
+def read_count(value: str) -> int | None:
+    """The one whole number a short string states: "31", "31 people", "31.0", "thirty-one",
+    "1,204". None for a fraction, a negative, a range or several numbers ("30 to 35")."""
+    text = value.strip()
+    if text.startswith("-") or re.search(r"\d\.\d*[1-9]", text):
+        return None
+    found = {parse_number(re.sub(r"\.0+$", "", m.group(0))) for m in _COUNT_RE.finditer(text)}
+    found.discard(None)
+    return found.pop() if len(found) == 1 else None
