@@ -713,10 +713,40 @@ def _previous_in_block(block: _Block) -> tuple[str, Evidence] | None:
     inspection's narrated one, the tied form."""
     gate = GATE_RATING + GATE_KEPT
     first = _first(block, _previous, gate, pairs=True, parts=True)
-    if first is None or read_previous_rating(first[1].quote, direct=True) is not None:
-        return first  # none, or a form tied to this event already
+    if first is None:
+        return _previous_by_date(block)
+    if read_previous_rating(first[1].quote, direct=True) is not None:
+        return first  # a form tied to this event already
     direct = _first(block, _previous_direct, GATE_DIRECT, pairs=True, parts=True)
     return direct if direct is not None and direct[0] != first[0] else first
+
+
+def _previous_by_date(block: _Block) -> tuple[str, Evidence] | None:
+    """A rating whose clause dates it well before the event, with no other word of time ("At
+    our inspection in January 2017 we rated the home as requires improvement overall"): the
+    previous rating, where the block names no other earlier time (a history of several
+    inspections, oldest first, may leave the last one's rating unsaid)."""
+    if block.event_date is None:
+        return None
+    span = _ASSESSMENT_SPAN if block.kind == "assessment" else _SPAN
+    times = {
+        first
+        for s, e in block.sentences
+        if _DIGIT.search(block.text, s, e)
+        for first, last in _times(block.text, s, e)
+        if last < block.event_date - span
+    }
+    if len(times) != 1:
+        return None
+    for i in block.gated(GATE_RATING):
+        if block.in_part(i):
+            continue
+        s, e = block.sentences[i]
+        passage = block.text[s:e]
+        r = read_previous_rating(passage, previous_context=True)
+        if r is not None and _clause_dated_before(passage, r[1], block.event_date, block.kind):
+            return r[0], Evidence.at(block.text, s, e)
+    return None
 
 
 def _people(p: str, _: bool) -> int | None:

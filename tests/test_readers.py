@@ -193,6 +193,8 @@ def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
         "Our overall rating for critical care remains inadequate.",
         "The overall rating for services for children and young people was outstanding.",
         "We changed the rating for safe to good.",
+        "We rated responsive as outstanding overall.",
+        "Overall, we rated maternity services as requires improvement.",
     ],
 )
 def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
@@ -463,6 +465,9 @@ ANNOUNCED = [
     ("The second visit was not announced.", False),
     ("Our inspection of the clinic had not been announced.", False),
     ("The inspection had been announced the week before.", True),
+    # notice refused in words
+    ("We did not give the agency any notice of our visit.", False),
+    ("The practice was not given notice of the inspection.", False),
 ]
 
 NOT_ANNOUNCED = [

@@ -751,6 +751,26 @@ We carried out a desk-based review of Holly Tree Practice on 9 September 2016. T
 """,
         [E(date="2016-09-09", previous_rating=RI)],
     ),
+    Case(
+        "previous-rating-of-the-one-earlier-time-named",
+        """Inspection carried out on 15 October 2019
+
+During a routine inspection
+
+We found improvements since our visit. At our inspection in November 2017 we rated the agency as inadequate overall.
+""",
+        [E(date="2019-10-15", previous_rating=INAD)],
+    ),
+    Case(
+        "no-previous-rating-from-a-history-of-several-earlier-times",
+        """Inspection carried out on 15 October 2019
+
+During a routine inspection
+
+At our inspection in November 2016 the overall rating for this home was good. In June 2017 we placed the home in special measures after a responsive inspection.
+""",
+        [E(date="2019-10-15")],
+    ),
     # --- a rating's scope: a part with "overall" near it ----------------------------------------
     Case(
         "overall-for-a-key-question",

@@ -60,6 +60,8 @@ _NOT_OVERALL_BEFORE = re.compile(
     rf"\b(?:providing|provides|provide)\s+an?\s*$|\bstar\b[^.]*$|\bquality rating[^.]*$|"
     rf"\bnot\s+(?:rated|yet\s+rated)\b[^.]*$|\brating\s+(?:of|for)\s+(?:the\s+)?{_KQ}\b[^.]*$|"
     rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
+    # "we rated caring as", "Overall, we rated medical care as": a part's
+    rf"\brated\s+(?:[\w'’]+\s+){{0,2}}?{_PART}\b[\w\s'’-]{{0,30}}?\s(?:as\s+)?$|"
     # "our overall rating for urgent and emergency care remains": a core service's
     rf"\brating\s+(?:of|for)\s+(?:the\s+|our\s+|its\s+)?{_PART}\b(?:(?!\band\b)[^.;]){{0,40}}$)",
     re.IGNORECASE,
@@ -522,7 +524,7 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
 
 _ANNOUNCED_TRUE = re.compile(
     r"(?<!un)(?<!un-)(?<!not\s)(?<!not\sbeen\s)\bannounced\b(?!\s+(?:its|their|that|plans?|changes?))|"
-    r"\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
+    r"(?<!not\s)\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
     r"\b(?:short|\d+\s+hours?['’]?|\w+\s+hours?['’]?|\w+\s+(?:working\s+)?days?['’]?)\s+notice\b|"
     r"\bnotice\s+of\s+(?:the\s+|our\s+|this\s+)?(?:inspection|visit|assessment)\s+(?:was\s+)?given\b|"
     r"\bwe\s+(?:told|informed|notified|contacted|telephoned|phoned|rang|called|wrote\s+to|emailed)\s+(?:the\s+)?"
@@ -545,6 +547,10 @@ _ANNOUNCED_FALSE = re.compile(
     r"\bun-?announced\b|\bnot\s+aware\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|\bdid\s+not\s+(?:tell|inform|notify|warn)\s+(?:the\s+)?[\w ]{1,30}?\s+(?:that\s+)?(?:we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting)|about\s+(?:the|our)\s+(?:inspection|visit))|"
     r"\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
     r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b|"
+    # "We did not give the provider notice", "The home was not given notice", "no notice"
+    r"\b(?:did\s+not|didn['’]t)\s+(?:give|provide)\b[^.]{0,60}?\bnotice\b|"
+    r"\b(?:was|were)\s+not\s+(?:given|provided)\b[^.]{0,40}?\bnotice\b|\bno\s+(?:prior\s+|advance\s+)?"
+    r"notice\s+(?:of|was|had)\b|"
     # "We did not announce the inspection", "The visit was not announced"
     r"\b(?:did\s+not|didn['’]t)\s+announce\b|\b(?:was|were|had)\s+not\s+(?:been\s+)?announced\b",
     re.I,
