@@ -383,7 +383,7 @@ _EARLIER_NOTICE = re.compile(
 #: "At this inspection ..." straight after a sentence narrating an earlier, dated inspection:
 #: the inspection just named, not the event's own.
 _ANAPHORA = re.compile(
-    r"\W*(?:at|during|following|after)\s+(?:this|that)\s+(?:inspection|visit)\b", re.I
+    r"\W*(?:at|during|following|after)\s+(?P<w>this|that)\s+(?:inspection|visit)\b", re.I
 )
 
 
@@ -408,8 +408,12 @@ class _Block:
         inadequate overall.")."""
         if i == 0:
             return False
-        if (i - 1) in self.earlier and _ANAPHORA.match(self.text, *self.sentences[i]):
-            return True
+        if (i - 1) in self.earlier and (m := _ANAPHORA.match(self.text, *self.sentences[i])):
+            # "At that inspection" always; "At this inspection" unless the sentence before set
+            # the earlier one apart ("We previously inspected ... At this inspection ...")
+            prev = self.text[slice(*self.sentences[i - 1])]
+            if m.group("w").lower() == "that" or not is_previous_context(prev):
+                return True
         if _NOW.search(self.text, *self.sentences[i]):
             return False
         if (i - 1) in self.earlier:
@@ -654,7 +658,11 @@ def _first(
             if after_earlier and reader(passage, False) != value:
                 s = block.sentences[i - 1][0]  # the quote carries the sentence it leans on
             return value, Evidence.at(block.text, s, e)
-        paired = pairs or (pair_words is not None and pair_words.search(passage) is not None)
+        # a sentence that says it is of this event ("At this inspection ...") is not read as
+        # the sequel of an earlier-inspection sentence before it
+        paired = (pairs and not _NOW.search(passage)) or (
+            pair_words is not None and pair_words.search(passage) is not None
+        )
         if (paired or (headings and _is_heading(block, i - 1))) and i > 0:
             s = block.sentences[i - 1][0]
             value = reader(block.text[s:e], False)

@@ -771,6 +771,26 @@ At our inspection in November 2016 the overall rating for this home was good. In
 """,
         [E(date="2019-10-15")],
     ),
+    Case(
+        "this-inspection-set-apart-from-a-previous-one",
+        """Inspection carried out on 6 February 2017
+
+During a routine inspection
+
+We previously inspected the agency on 14 June 2016. At this inspection we found the agency had improved and we rated it good overall.
+""",
+        [E(date="2017-02-06", overall_rating=GOOD)],
+    ),
+    Case(
+        "that-inspection-then-this-one",
+        """Inspection carried out on 6 February 2017
+
+During a routine inspection
+
+We carried out a comprehensive inspection of the home on 14 June 2016. At that inspection the home was rated inadequate overall. At this inspection the home was rated requires improvement overall.
+""",
+        [E(date="2017-02-06", overall_rating=RI, previous_rating=INAD)],
+    ),
     # --- a rating's scope: a part with "overall" near it ----------------------------------------
     Case(
         "overall-for-a-key-question",
