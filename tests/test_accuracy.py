@@ -188,3 +188,58 @@ def test_real_pages_accuracy_and_checker() -> None:
     for name, score in report.fields.items():
         if score.support:
             assert score.f1 is not None and score.f1 >= 0.95, f"{name}\n{shown}"
+
+
+#: Values gold agrees with on which the checker (not the rules) reports an error: its reading of
+#: the quote's role falls short. "the overall service remains outstanding" after a core service's
+#: clause (the checker takes "rating for urgent and emergency care ..." as the subject), and a
+#: rating narrated "At this inspection" right after a sentence dating an earlier inspection (the
+#: checker reads "this inspection" as the event's own). Listed so that any other error fails.
+REAL2_CHECKER_SHORTFALLS = {
+    ("c019.txt", "previous_rating"),
+    ("d006.txt", "overall_rating"),
+    ("d006.txt", "previous_rating"),
+}
+
+
+def test_second_real_set_accuracy_and_checker() -> None:
+    """The second blind set of 79 real excerpts (tests/data/real2/README.md): scored blind at
+    micro-F1 0.935 after the first round of tuning, a regression set since the second. The bars
+    sit a little under what the rules reach on it (micro 0.998, every field >= 0.95); no checker
+    error on a value gold agrees with, beyond the checker's known shortfalls listed above."""
+    backend = RulesBackend()
+    records = []
+    real2 = DATA / "real2"
+    golds = load_gold_dir(real2)
+    for path in sorted(real2.glob("*.txt")):
+        doc = load_document(path, source=path.name)
+        record = extract_document(doc, backend)
+        for event in record.events:
+            for ev in event.evidence.values():
+                assert ev.holds_in(doc.text), path.name
+        gold = golds[path.name]
+        right = {
+            (i, f)
+            for i, j in align_events(record.events, gold.events)
+            if i is not None and j is not None
+            for f, v in record.events[i].values().items()
+            if v == gold.events[j].model_dump(mode="json")[f]
+        }
+        wrongly = [
+            (x.code, x.field)
+            for x in record.issues
+            if x.severity == "error"
+            and (x.event is None or (x.event, x.field) in right)
+            and (path.name, x.field) not in REAL2_CHECKER_SHORTFALLS
+        ]
+        assert wrongly == [], path.name
+        records.append(record)
+    report = evaluate(records, golds)
+    shown = format_eval(report, show_mismatches=50)
+    assert report.documents == 79 and not report.missing, shown
+    assert report.gold_events == report.predicted_events == report.aligned_events == 82, shown
+    assert report.micro.f1 is not None and report.micro.f1 >= 0.98, shown
+    assert report.micro.precision is not None and report.micro.precision >= 0.98, shown
+    for name, score in report.fields.items():
+        if score.support:
+            assert score.f1 is not None and score.f1 >= 0.93, f"{name}\n{shown}"

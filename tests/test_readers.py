@@ -49,6 +49,16 @@ OVERALL = [
     ("Overall the practice is rated as good.", GOOD),
     ("Our rating of this service stayed the same. We rated it as good because:", GOOD),
     ("This service is rated as Good overall.", GOOD),
+    # "overall rating is", "rated overall as", "changed the rating to"
+    ("The overall rating is outstanding.", OUT),
+    ("Its overall rating is now inadequate.", INAD),
+    ("At this visit the home was rated overall as requires improvement.", RI),
+    ("The agency is rated overall good.", GOOD),
+    ("We found the breaches met and were able to change the rating to good.", GOOD),
+    ("We have revised its overall rating to inadequate.", INAD),
+    # "overall" before the subject
+    ("The overall service remains outstanding.", OUT),
+    ("This whole hospital is rated as good.", GOOD),
 ]
 
 NOT_OVERALL = [
@@ -127,6 +137,8 @@ SAME_AS_BEFORE = [
         "We did not re-rate the location at this visit. The previous rating of Good remains in place.",
         GOOD,
     ),
+    ("The overall service remains requires improvement.", RI),
+    ("This practice remains outstanding.", OUT),
     (
         "We last visited the unit in 2016 and rated it good overall. We found this rating had not "
         "changed and we rated it good overall because:",
@@ -175,6 +187,14 @@ def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
         "We rated four of the trust's core services as good; two were rated as requires improvement.",
         "Two of the population groups were rated as outstanding.",
         "The home was rated good in all but one key question.",
+        # "overall" next to a part's rating
+        "We rated the hospital as good overall for caring.",
+        "We rated the trust as requires improvement overall in well-led.",
+        "Our overall rating for critical care remains inadequate.",
+        "The overall rating for services for children and young people was outstanding.",
+        "We changed the rating for safe to good.",
+        "We rated responsive as outstanding overall.",
+        "Overall, we rated maternity services as requires improvement.",
     ],
 )
 def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
@@ -440,6 +460,14 @@ ANNOUNCED = [
     ("The inspection took place on 3 May and was unannounced.", False),
     ("The registered manager did not know we would be visiting.", False),
     ("We visited the home without prior notice.", False),
+    # a refusal of notice in words other than "unannounced"
+    ("We did not announce the inspection to the agency.", False),
+    ("The second visit was not announced.", False),
+    ("Our inspection of the clinic had not been announced.", False),
+    ("The inspection had been announced the week before.", True),
+    # notice refused in words
+    ("We did not give the agency any notice of our visit.", False),
+    ("The practice was not given notice of the inspection.", False),
 ]
 
 NOT_ANNOUNCED = [
@@ -462,7 +490,7 @@ def test_read_announced(passage: str, value: bool) -> None:
     assert got is not None
     assert got[0] is value
     words = passage[got[1] : got[2]].lower()
-    assert ("announced" in words or "notice" in words or "know" in words) is True
+    assert ("announce" in words or "notice" in words or "know" in words) is True
 
 
 @pytest.mark.parametrize("passage", NOT_ANNOUNCED, ids=[p[:60] for p in NOT_ANNOUNCED])

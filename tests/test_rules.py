@@ -676,6 +676,257 @@ The inspection took place between 5 and 7 October and unannounced inspections to
 """,
         [E(date="2015-10-05", overall_rating=RI)],
     ),
+    # --- a rating's or a notice's time: dated before the event ----------------------------------
+    Case(
+        "own-visit-days-before-a-last-day-headline",
+        """14 November 2022
+
+During a routine inspection
+
+We carried out an announced comprehensive inspection at Millbrook Surgery on 9 November 2022 and 14 November 2022. Following this inspection we rated the practice as requires improvement overall.
+""",
+        [E(date="2022-11-14", overall_rating=RI, announced=True)],
+    ),
+    Case(
+        "earlier-rating-dated-by-month-in-its-clause",
+        """Inspection carried out on 6 June 2018
+
+During a routine inspection
+
+This inspection took place on 6 June 2018 and was unannounced. When we visited in February 2016 the overall rating for this home was Inadequate. At a further inspection in September 2016 the home was rated requires improvement overall. The last rating for this service was requires improvement (published 2 December 2016).
+""",
+        [
+            E(
+                date="2018-06-06",
+                previous_rating=RI,
+                previous_rating_published="2016-12-02",
+                announced=False,
+            )
+        ],
+    ),
+    Case(
+        "earlier-rating-dated-by-day-and-year-word",
+        """Inspection carried out on 20 March 2019
+
+During a routine inspection
+
+At our comprehensive inspection on 2 May 2017, the overall rating for the practice was good. In 2018 the surgery was rated inadequate overall after a focused visit.
+""",
+        # the later of the two earlier ratings, narrated after the dated one: the previous
+        [E(date="2019-03-20", previous_rating=INAD)],
+    ),
+    Case(
+        "announced-of-an-earlier-review-in-the-same-summary",
+        """Inspection carried out on 11 October 2021
+
+During a routine inspection
+
+This clinic is rated as good overall. We carried out an announced desk-based review of Harbour Clinic on 3 February 2020 and found breaches. This inspection was a comprehensive inspection to follow up those breaches.
+""",
+        [E(date="2021-10-11", overall_rating=GOOD)],
+    ),
+    Case(
+        "earlier-notice-named-without-a-date",
+        """Letter from the Chief Inspector of General Practice
+
+At our last announced comprehensive inspection we found the practice in breach of regulation 17. We undertook this focused inspection on 4 April 2018 to check the improvements. The practice is now rated as good overall.
+""",
+        [E(date="2018-04-04", overall_rating=GOOD)],
+    ),
+    Case(
+        "notice-refused-on-one-day-given-on-others",
+        """Inspection carried out on 2 March 2017
+
+During a routine inspection
+
+This inspection took place on 2, 9 and 10 March 2017. We did not announce our visit on the first day. The visits on 9 and 10 March 2017 were announced so that we could meet staff.
+""",
+        [E(date="2017-03-02")],
+    ),
+    Case(
+        "this-inspection-after-an-earlier-dated-one",
+        """Letter from the Chief Inspector of General Practice
+
+We carried out a desk-based review of Holly Tree Practice on 9 September 2016. This followed our announced comprehensive inspection carried out on 3 March 2016. At that inspection the practice was rated as requires improvement overall. During this desk-based inspection we reviewed documents sent by the provider.
+""",
+        [E(date="2016-09-09", previous_rating=RI)],
+    ),
+    Case(
+        "previous-rating-of-the-one-earlier-time-named",
+        """Inspection carried out on 15 October 2019
+
+During a routine inspection
+
+We found improvements since our visit. At our inspection in November 2017 we rated the agency as inadequate overall.
+""",
+        [E(date="2019-10-15", previous_rating=INAD)],
+    ),
+    Case(
+        "no-previous-rating-from-a-history-of-several-earlier-times",
+        """Inspection carried out on 15 October 2019
+
+During a routine inspection
+
+At our inspection in November 2016 the overall rating for this home was good. In June 2017 we placed the home in special measures after a responsive inspection.
+""",
+        [E(date="2019-10-15")],
+    ),
+    Case(
+        "this-inspection-set-apart-from-a-previous-one",
+        """Inspection carried out on 6 February 2017
+
+During a routine inspection
+
+We previously inspected the agency on 14 June 2016. At this inspection we found the agency had improved and we rated it good overall.
+""",
+        [E(date="2017-02-06", overall_rating=GOOD)],
+    ),
+    Case(
+        "that-inspection-then-this-one",
+        """Inspection carried out on 6 February 2017
+
+During a routine inspection
+
+We carried out a comprehensive inspection of the home on 14 June 2016. At that inspection the home was rated inadequate overall. At this inspection the home was rated requires improvement overall.
+""",
+        [E(date="2017-02-06", overall_rating=RI, previous_rating=INAD)],
+    ),
+    # --- a rating's scope: a part with "overall" near it ----------------------------------------
+    Case(
+        "overall-for-a-key-question",
+        """Inspection carried out on 12 February 2019
+
+During a routine inspection
+
+We rated the trust as requires improvement overall for well-led. We rated effective as good.
+""",
+        [E(date="2019-02-12")],
+    ),
+    Case(
+        "core-service-clause-then-the-whole",
+        """Report from 4 March 2024 assessment
+
+Our view of the service
+
+We assessed a small number of quality statements. Our overall rating for maternity remains good and the overall location remains requires improvement.
+""",
+        [E("assessment", "2024-03-04", overall_rating=RI, previous_rating=RI)],
+    ),
+    Case(
+        "ward-of-a-hospital-in-a-part-inspection",
+        """7 and 8 June 2021
+
+During an inspection looking at part of the service
+
+Willow Unit at Fernhill Hospital is a low secure ward for men. Our rating of this service went down. We rated it as requires improvement.
+""",
+        [E(date="2021-06-07")],
+    ),
+    Case(
+        "part-inspection-of-a-whole-practice-keeps-its-rating",
+        """9 July 2021
+
+During an inspection looking at part of the service
+
+We carried out an announced focused inspection at Ashfield Surgery on 9 July 2021. Overall, the practice is rated as good.
+""",
+        [E(date="2021-07-09", overall_rating=GOOD, announced=True)],
+    ),
+    Case(
+        "assessment-page-of-one-key-question",
+        """Report from 2 October 2024 assessment
+
+Contents
+
+Safe
+
+At our last inspection, we rated this key question requires improvement. At this assessment, the rating has changed to good. People were protected from avoidable harm.
+""",
+        [E("assessment", "2024-10-02")],
+    ),
+    Case(
+        "assessment-key-question-heading-without-the-phrase",
+        """Report from 17 January 2025 assessment
+
+Responsive
+
+The rating has gone down to requires improvement. People could not always get appointments.
+""",
+        [E("assessment", "2025-01-17")],
+    ),
+    # --- wording of ratings, notice and dates ----------------------------------------------------
+    Case(
+        "overall-rating-is-and-rated-overall-as",
+        """Letter from the Chief Inspector of General Practice
+
+We inspected this practice on 14 January 2015. The overall rating is requires improvement.
+""",
+        [E(date="2015-01-14", overall_rating=RI)],
+    ),
+    Case(
+        "rated-overall-as-now-and-before",
+        """Inspection carried out on 1 August 2017
+
+During a routine inspection
+
+Our last inspection of this agency took place in June 2015 when it was rated overall as Good. At this inspection the agency was rated overall as Inadequate.
+""",
+        [E(date="2017-08-01", overall_rating=INAD, previous_rating=GOOD)],
+    ),
+    Case(
+        "changed-the-rating-to",
+        """Letter from the Chief Inspector of Hospitals
+
+We carried out this announced comprehensive inspection of 5 and 6 May 2018. We found the breaches met and were able to raise the rating to good.
+""",
+        [E(date="2018-05-05", overall_rating=GOOD, announced=True)],
+    ),
+    Case(
+        "inspection-was-a-date-and-took-place",
+        """Updated 8 January 2020
+
+Background to this inspection
+
+The home was inspected by two inspectors. The inspection was 12 and 13 November 2019 and was unannounced.
+""",
+        [E(date="2019-11-12", announced=False)],
+    ),
+    Case(
+        "comprehensive-and-took-place",
+        """Updated 4 April 2018
+
+Notice of inspection: This was a comprehensive inspection and took place on 27 February 2018. We gave the provider 48 hours' notice.
+""",
+        [E(date="2018-02-27", announced=True)],
+    ),
+    Case(
+        "this-inspection-date-after-earlier-ones-in-one-sentence",
+        """Inspection summary
+
+We checked these areas at a focused inspection on 2 March 2018 and at this comprehensive inspection on 19 September 2018.
+""",
+        [E(date="2018-09-19")],
+    ),
+    Case(
+        "bare-date-line-above-a-summary",
+        """Meadowside Hospital
+
+14th June 2016
+
+Overall, we rated Meadowside Hospital as good.
+""",
+        [E(date="2016-06-14", overall_rating=GOOD)],
+    ),
+    Case(
+        "bare-date-under-a-section-heading-is-the-update",
+        """Background to this inspection
+
+3 March 2020
+
+We carried out this inspection under Section 60 of the Health and Social Care Act 2008 as part of our regulatory functions.
+""",
+        [E()],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

@@ -144,7 +144,7 @@ def kind_of(words: str) -> Kind:
     return "inspection"
 
 
-def _line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
+def line_date(text: str, start: int, end: int) -> tuple[dt.date, int, int] | None:
     """A line that is nothing but a date (or list or range of dates; or several dates, one
     after another: "6/9/2022, 30/01/2023"), with its first day and the span of the date that
     gives it: the line from that date on, or that date alone where others follow it (a
@@ -231,7 +231,7 @@ def _find_event_starts(text: str) -> list[EventStart]:
             m := BARE_DATE_LINE_RE.match(text, pos, end)
         ):
             nxt = _next_line(text, m.end())
-            bare = _line_date(text, m.start(), m.end())
+            bare = line_date(text, m.start(), m.end())
             if bare and nxt and DURING_RE.match(text, nxt[0]):
                 add_headline(m.start(), m.end(), None, (bare[1], bare[2]))
         pos = end + 1
@@ -276,5 +276,6 @@ __all__ = [
     "EventStart",
     "find_event_starts",
     "kind_of",
+    "line_date",
     "split_sentences",
 ]

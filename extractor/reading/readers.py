@@ -32,6 +32,20 @@ _SUBJ = (
     r"(?:service|practice|home|hospital|location|trust|provider|agency|surgery|clinic|unit|"
     r"centre|center|scheme|organisation|it)"
 )
+#: "the service", "this overall service", "the whole practice": the whole as a subject.
+_THE_SUBJ = rf"(?:the|this)\s+(?:overall\s+|whole\s+)?{_SUBJ}"
+#: A part of the whole by name: a key question, a core service, a ward, a population group.
+_PART = (
+    rf"(?:{_KQ}|key\s+questions?|domains?|core\s+services?|wards?|population\s+groups?|"
+    r"urgent\s+and\s+emergency|emergency\s+(?:care|department|services?)|medical\s+care|"
+    r"critical\s+care|maternity|gynaecology|end\s+of\s+life|outpatients?|diagnostic|"
+    r"services\s+for\s+(?:children|adults|people|older)|children\s+and\s+young\s+people|"
+    r"community\s+(?:health|mental\s+health|dental)|mental\s+health\s+(?:crisis|wards?|services)|"
+    r"acute\s+wards?|long[\s-]stay|rehabilitation|forensic|secure\s+wards?|psychiatric\s+intensive|"
+    r"child\s+and\s+adolescent|older\s+people|people\s+with\s+long[\s-]term|"
+    r"families,?\s+children|working[\s-]age\s+people|people\s+whose\s+circumstances|"
+    r"people\s+experiencing\s+poor)"
+)
 
 # Anything that makes a rating a key question's, a core service's or another scale's.
 _NOT_OVERALL_AFTER = re.compile(
@@ -45,7 +59,16 @@ _NOT_OVERALL_BEFORE = re.compile(
     rf"(?:\b{_KQ}\s*(?:\?|:)?\s*[–\-:]?\s*$|\bkey questions?\b[^.]*$|\bcore service[^.]*$|"
     rf"\b(?:providing|provides|provide)\s+an?\s*$|\bstar\b[^.]*$|\bquality rating[^.]*$|"
     rf"\bnot\s+(?:rated|yet\s+rated)\b[^.]*$|\brating\s+(?:of|for)\s+(?:the\s+)?{_KQ}\b[^.]*$|"
-    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$)",
+    rf"\b{_KQ}\s+(?:was|were|is|has\s+been|had\s+been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?$|"
+    # "we rated caring as", "Overall, we rated medical care as": a part's
+    rf"\brated\s+(?:[\w'’]+\s+){{0,2}}?{_PART}\b[\w\s'’-]{{0,30}}?\s(?:as\s+)?$|"
+    # "our overall rating for urgent and emergency care remains": a core service's
+    rf"\brating\s+(?:of|for)\s+(?:the\s+|our\s+|its\s+)?{_PART}\b(?:(?!\band\b)[^.;]){{0,40}}$)",
+    re.IGNORECASE,
+)
+#: "rated the trust as good overall for well-led": the whole's word, a part's rating.
+_OVERALL_FOR_PART = re.compile(
+    rf"^['‘’\"“”]?\s+overall\s+(?:for|in)\s+(?:providing\s+|being\s+|the\s+|its\s+)?{_PART}\b",
     re.IGNORECASE,
 )
 #: Parts counted: "four services were rated as", "two of the wards are rated", "three were rated".
@@ -86,7 +109,7 @@ _OVERALL_PATTERNS = [
     # went down from good to ...").
     re.compile(
         rf"(?:\b(?:(?:the|our|its)\s+)?(?:overall\s+)?rating(?:\s+(?:for|of)\s+(?:this|the)\s+{_SUBJ})?|"
-        rf"\b(?:the|this)\s+{_SUBJ})\s+(?:has\s+|had\s+|have\s+)?(?:now\s+)?(?:changed|improved|"
+        rf"\b{_THE_SUBJ})\s+(?:has\s+|had\s+|have\s+)?(?:now\s+)?(?:changed|improved|"
         rf"deteriorated|declined|dropped|moved|gone\s+(?:up|down)|went\s+(?:up|down)|risen|fallen|"
         rf"increased|decreased)\s+from\s+{_R1}\s+to\s+{_R2}",
         re.I,
@@ -94,6 +117,21 @@ _OVERALL_PATTERNS = [
     re.compile(
         rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
         rf"remains|has\s+remained|has\s+been)\s+(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
+    # "The overall rating is outstanding", "Our overall rating of the practice was good"
+    re.compile(
+        rf"\b(?:the|our|its|their)\s+overall\s+rating\s+(?:is|was|remains|has\s+remained|has\s+been)"
+        rf"\s+(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
+        re.I,
+    ),
+    # "was rated overall as requires improvement", "is rated overall good"
+    re.compile(rf"\brated\s+overall\s+(?:as\s+)?{_R}", re.I),
+    # "We were able to change the rating to good", "we have revised its overall rating to"
+    re.compile(
+        rf"\b(?:change|changed|changing|revise|revised|raise|raised|improve|improved|lower|lowered|"
+        rf"upgrade|upgraded|downgrade|downgraded|amend|amended)\s+(?:the|its|their|our)\s+"
+        rf"(?:overall\s+)?rating\s+to\s+{_R}",
         re.I,
     ),
     re.compile(rf"\boverall\s+rating(?:\s+for\s+this\s+[\w-]+)?\s*[:\-–]\s*{_R}", re.I),
@@ -118,13 +156,13 @@ _OVERALL_PATTERNS = [
         re.I,
     ),
     re.compile(
-        rf"\b(?:the|this)\s+{_SUBJ}\s+(?:is|was|has\s+been|remains|continues\s+to\s+be)\s+"
+        rf"\b{_THE_SUBJ}\s+(?:is|was|has\s+been|remains|continues\s+to\s+be)\s+"
         rf"(?:now\s+)?(?:rated\s+)?(?:as\s+)?{_R}",
         re.I,
     ),
     re.compile(rf"\bremain(?:s|ed)?\s+(?:rated\s+)?(?:as\s+)?{_R}", re.I),
     re.compile(
-        rf"\b(?:the|this)\s+{_SUBJ}\s+(?:has\s+|had\s+)?(?:deteriorated|improved|declined|dropped|fallen|risen|gone\s+(?:up|down)|went\s+(?:up|down)|changed)\s+(?:overall\s+)?to\s+{_R}",
+        rf"\b{_THE_SUBJ}\s+(?:has\s+|had\s+)?(?:deteriorated|improved|declined|dropped|fallen|risen|gone\s+(?:up|down)|went\s+(?:up|down)|changed)\s+(?:overall\s+)?to\s+{_R}",
         re.I,
     ),
     re.compile(rf"\b(?:is|are|has\s+been)\s+now\s+rated\s+(?:as\s+)?{_R}", re.I),
@@ -168,6 +206,8 @@ _SAME_AS_BEFORE = [
         rf"rated\s+(?:as\s+)?{_R}",
         re.I,
     ),
+    # "The overall service remains outstanding", "The practice remains good"
+    re.compile(rf"\b{_THE_SUBJ}\s+remains\s+(?:as\s+)?{_R}", re.I),
     re.compile(
         rf"\b(?:previous|last|existing|current)\s+(?:overall\s+)?rating\s+of\s+{_R}\s+"
         rf"(?:remains|still\s+stands|stands|continues|is\s+unchanged)\b",
@@ -202,6 +242,7 @@ _PREVIOUS_PATTERNS = [
     ),
     re.compile(rf"\brated\s+(?:as\s+|it\s+as\s+|it\s+)?{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
+    re.compile(rf"\brated\s+overall\s+(?:as\s+)?{_R}", re.I),
     re.compile(
         rf"\boverall\s+rating\s+(?:for|of)\s+(?:the|this)\s+[\w' -]{{1,40}}?\s*(?:is|was|"
         rf"had\s+been)\s+(?:rated\s+)?(?:as\s+)?{_R}",
@@ -226,6 +267,8 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     if _NOT_OVERALL_BEFORE.search(before):
         return None
     if "rated" in before[-16:] and _PARTS_BEFORE.search(before):
+        return None
+    if _OVERALL_FOR_PART.match(after):
         return None
     if (
         _NOT_OVERALL_AFTER.match(after)
@@ -480,8 +523,8 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
 # --- announced ---------------------------------------------------------------------------------
 
 _ANNOUNCED_TRUE = re.compile(
-    r"(?<!un)(?<!un-)\bannounced\b(?!\s+(?:its|their|that|plans?|changes?))|"
-    r"\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
+    r"(?<!un)(?<!un-)(?<!not\s)(?<!not\sbeen\s)\bannounced\b(?!\s+(?:its|their|that|plans?|changes?))|"
+    r"(?<!not\s)\b(?:gave|given|give|giving|provided|providing)\b[^.]{0,60}?\bnotice\b|"
     r"\b(?:short|\d+\s+hours?['’]?|\w+\s+hours?['’]?|\w+\s+(?:working\s+)?days?['’]?)\s+notice\b|"
     r"\bnotice\s+of\s+(?:the\s+|our\s+|this\s+)?(?:inspection|visit|assessment)\s+(?:was\s+)?given\b|"
     r"\bwe\s+(?:told|informed|notified|contacted|telephoned|phoned|rang|called|wrote\s+to|emailed)\s+(?:the\s+)?"
@@ -503,7 +546,13 @@ _NOT_NOTICE = re.compile(
 _ANNOUNCED_FALSE = re.compile(
     r"\bun-?announced\b|\bnot\s+aware\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|\bdid\s+not\s+(?:tell|inform|notify|warn)\s+(?:the\s+)?[\w ]{1,30}?\s+(?:that\s+)?(?:we\s+were\s+coming|we\s+would\s+be\s+(?:coming|visiting)|about\s+(?:the|our)\s+(?:inspection|visit))|"
     r"\bdid\s+not\s+know\s+(?:that\s+)?we\s+(?:were|would\s+be)\s+(?:coming|visiting)\b|"
-    r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b",
+    r"\bwithout\s+(?:any\s+)?(?:prior\s+)?notice\b|\bno\s+(?:prior\s+)?notice\s+(?:was|had\s+been)\s+given\b|"
+    # "We did not give the provider notice", "The home was not given notice", "no notice"
+    r"\b(?:did\s+not|didn['’]t)\s+(?:give|provide)\b[^.]{0,60}?\bnotice\b|"
+    r"\b(?:was|were)\s+not\s+(?:given|provided)\b[^.]{0,40}?\bnotice\b|\bno\s+(?:prior\s+|advance\s+)?"
+    r"notice\s+(?:of|was|had)\b|"
+    # "We did not announce the inspection", "The visit was not announced"
+    r"\b(?:did\s+not|didn['’]t)\s+announce\b|\b(?:was|were|had)\s+not\s+(?:been\s+)?announced\b",
     re.I,
 )
 #: One part of the event unannounced, another not (or not said): the event is mixed.
