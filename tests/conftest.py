@@ -6,6 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+from extractor.cli import cli
+from extractor.records import Record
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -31,3 +35,19 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
 @pytest.fixture
 def seeds_dir() -> Path:
     return SEEDS
+
+
+@pytest.fixture
+def seed_results(tmp_path: Path) -> Path:
+    """The seeds extracted by the rules backend, as a results file."""
+    out = tmp_path / "seeds.jsonl"
+    result = CliRunner().invoke(
+        cli, ["extract", str(SEEDS), "-o", str(out)], catch_exceptions=False
+    )
+    assert result.exit_code == 0
+    return out
+
+
+def records_of(path: Path) -> list[Record]:
+    """The records of a results file."""
+    return [Record.from_json(line) for line in path.read_text().splitlines() if line.strip()]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import records_of
 
 from extractor.cli import cli, main
 from extractor.export import columns, event_rows, write_csv
@@ -25,20 +26,6 @@ FIELDS = [
     "people_using_service",
     "announced",
 ]
-
-
-@pytest.fixture
-def seed_results(tmp_path: Path) -> Path:
-    out = tmp_path / "seeds.jsonl"
-    result = CliRunner().invoke(
-        cli, ["extract", str(SEEDS), "-o", str(out)], catch_exceptions=False
-    )
-    assert result.exit_code == 0
-    return out
-
-
-def records_of(path: Path) -> list[Record]:
-    return [Record.from_json(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def export(*args: str) -> tuple[int, str, str]:

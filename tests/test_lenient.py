@@ -26,7 +26,9 @@ def test_one_date_reader_for_pages_and_answers(written: str) -> None:
     assert read_date(written) == JAN_14
 
 
-@pytest.mark.parametrize("written", ["January 2020", "soon", "on 14 January 2020, again on 3 March 2021"])
+@pytest.mark.parametrize(
+    "written", ["January 2020", "soon", "on 14 January 2020, again on 3 March 2021"]
+)
 def test_what_states_no_one_date_is_not_a_date(written: str) -> None:
     assert read_date(written) is None
 

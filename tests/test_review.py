@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import records_of
 
-from extractor.cli import cli, main
+from extractor.cli import main
 from extractor.records import Issue, Record
 from extractor.review import (
     Comparison,
@@ -21,20 +21,6 @@ from extractor.review import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-
-
-@pytest.fixture
-def seed_results(tmp_path: Path) -> Path:
-    out = tmp_path / "seeds.jsonl"
-    result = CliRunner().invoke(
-        cli, ["extract", str(SEEDS), "-o", str(out)], catch_exceptions=False
-    )
-    assert result.exit_code == 0
-    return out
-
-
-def records_of(path: Path) -> list[Record]:
-    return [Record.from_json(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def embedded(page: str) -> dict:

@@ -100,6 +100,7 @@ from extractor.llm.protocol import (
     Mode,
     RequestSettings,
     assemble,
+    body_message,
     describe_api_error,
     read_answer,
     resolve_server,
@@ -785,12 +786,9 @@ def find_manifest(results_files: Sequence[Path]) -> Path:
 
 
 def _message(body: Any) -> str:
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
-            return str(inner["message"])
-        if isinstance(inner, str):
-            return inner
+    found = body_message(body)
+    if found is not None:
+        return found
     return json.dumps(body)[:200] if body is not None else "no body"
 
 

@@ -204,15 +204,20 @@ def one_line(text: str, *, secrets: Sequence[str] = (), limit: int = MESSAGE_CHA
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _server_message(err: openai.APIStatusError) -> str:
-    body = err.body
+def body_message(body: Any) -> str | None:
+    """The message of a server's error body (``{"error": {"message": ...}}``, ``{"error":
+    "..."}`` or ``{"message": ...}``), or None when it has none."""
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and isinstance(inner.get("message"), str):
             return str(inner["message"])
         if isinstance(inner, str):
             return inner
-    return err.message
+    return None
+
+
+def _server_message(err: openai.APIStatusError) -> str:
+    return body_message(err.body) or err.message
 
 
 def _causes(err: BaseException) -> list[BaseException]:
@@ -546,6 +551,7 @@ __all__ = [
     "RequestSettings",
     "Unanswered",
     "assemble",
+    "body_message",
     "chat_request",
     "clean_url",
     "describe_api_error",
