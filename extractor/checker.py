@@ -336,7 +336,14 @@ def check_event_values(event: Event, text: str | None, index: int) -> list[Issue
         found = _ground(ev, text)
         if found is None and name in ("overall_rating", "previous_rating"):
             found = _header(ev, text) or _FIELD_CHECKS[name](value, ev.quote)
-            if found and found[0] == "wrong_role" and _said_in_sentence(name, value, ev, text):
+            if (
+                found
+                and found[0] == "wrong_role"
+                and (
+                    _said_in_sentence(name, value, ev, text)
+                    or _role_is_clear(name, value, ev, text, event.date)
+                )
+            ):
                 found = None
             found = found or _judge_role(name, value, ev, text, event.date)
         elif found is None:
@@ -366,6 +373,53 @@ def _judge_role(
         return None
     unclear = [v for v in verdicts if v is not None and v[0] == "rating_role_unclear"]
     return unclear[0] if unclear else verdicts[0]
+
+
+def _role_is_clear(
+    name: str, value: str, ev: Evidence, text: str, event_date: dt.date | None
+) -> bool:
+    """Whether :mod:`extractor.roles` judges, on clear cues, that a mention of ``value`` in a
+    ``previous_rating`` quote is an earlier inspection's rating of the whole service ("We
+    carried out an announced comprehensive inspection ... on 20 November 2018. Following our
+    inspection, we rated the practice requires improvement overall and also for the Safe ...
+    key questions."), and the last one the page tells of before this event. The readers' own
+    ``wrong_role`` does not stand against such a judgement: they may not know the form."""
+    if name != "previous_rating":
+        return False
+    if not any(
+        r.scope == "whole" and r.time in ("earlier", "both")
+        for r in roles_in(text, ev.start, ev.end, value, event_date=event_date)
+    ):
+        return False
+    return not _later_rated_inspection(ev, text, event_date)
+
+
+def _later_rated_inspection(ev: Evidence, text: str, event_date: dt.date | None) -> bool:
+    """Whether the event's part of the page goes on to tell of a rated inspection dated after
+    the one the quote dates, and before the event: then the quote's is not the last rating."""
+    dates = [d.first for d in iter_dates(ev.quote)]
+    if not dates:
+        return False
+    told = max(dates)
+    blocks = event_blocks(text)
+    home = block_of(blocks, ev.start, ev.end)
+    end = blocks[home].end if home is not None and home >= 0 else len(text)
+    pos = ev.end
+    while pos < end:
+        s, e = sentence_span(text, pos, min(end, pos + 1))
+        e = max(e, pos + 1)
+        sentence = text[s:e]
+        if RATING_WORD.search(sentence) and _INSPECTION_WORD.search(sentence):
+            for d in iter_dates(sentence):
+                if d.first > told and (event_date is None or (event_date - d.first).days > 31):
+                    return True
+        pos = e
+        while pos < end and text[pos].isspace():
+            pos += 1
+    return False
+
+
+_INSPECTION_WORD = re.compile(r"\b(?:inspect\w*|visit\w*|carried\s+out|assess\w*)\b", re.I)
 
 
 def _said_in_sentence(name: str, value: str, ev: Evidence, text: str) -> bool:

@@ -187,6 +187,7 @@ _CLAUSE = re.compile(
 
 _AFTER_PART = re.compile(
     rf"^['‘’\"“”]?\s*(?:overall\s+)?(?:rating\s+)?(?:for|in|across)\s+(?:providing\s+|being\s+|"
+    rf"(?:the\s+)?(?:provision|delivery)\s+of\s+|"
     rf"the\s+|all\s+|each\s+|every\s+|most\s+|some\s+|both\s+|its\s+|this\s+|its\s+)*"
     rf"(?:{_KQ}|key|domain|core|population|wards?|areas?|five|four|three|two|one|services?\s+for|"
     rf"the\s+{_KQ})",
@@ -281,6 +282,18 @@ def _subject_scope(before: str) -> tuple[Scope, str]:
     if m is None:
         return "unknown", ""
     x = m.group("x").strip(" \t'‘’\"“”,")
+    # "the rating for urgent and emergency care remains requires improvement and the overall
+    # service remains outstanding": a subject holds no rating; what comes before the last
+    # rating word in it is another clause's
+    said = max(RATING_WORD.finditer(x), key=lambda m: m.start(), default=None)
+    if said is not None:
+        cut = re.match(
+            r"^['‘’\"“”]?(?:\s+overall)?\s*(?:,\s*)?(?:and|but|while|whereas)\s+",
+            x[said.end() :],
+            re.I,
+        )
+        if cut is not None and re.search(r"[a-z]{3}", x[said.end() + cut.end() :], re.I):
+            x = x[said.end() + cut.end() :]
     x = re.sub(r"^(?:overall|and|that|which|where|with|when)\b,?\s*", "", x, flags=re.I)
     if _PART.search(x) or _BARE_SURGERY.search(x):
         return "part", x

@@ -996,3 +996,93 @@ def test_a_quote_is_judged_by_its_sentence_whatever_its_length(
     field: str, rating: str, quote: str
 ) -> None:
     assert rating_errors(CUT, quote, rating, date=D(2017, 5, 2), field=field) == set()
+
+
+# --- issue 11, third real set: a narrated previous rating, "for the provision of", a subject
+# --- after another clause's rating --------------------------------------------------------------
+
+#: the codes a part's rating may carry: the readers' own, or the role judge's
+PART_CODES = {"wrong_role", "rating_scope"}
+
+PROVISION = """At the last inspection of The Clinic in January 2020 we rated the service requires \
+improvement overall. We rated the key question of well-led as inadequate. The practice was rated \
+as good for the provision of effective, caring and responsive services.
+"""
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "The practice was rated as good for the provision of effective, caring and responsive "
+        "services.",
+        "good for the provision of effective",
+    ],
+    ids=["sentence", "tight"],
+)
+@pytest.mark.parametrize("field", ["overall_rating", "previous_rating"])
+def test_a_rating_for_the_provision_of_key_questions_is_a_parts(quote: str, field: str) -> None:
+    got = rating_errors(PROVISION, quote, "Good", date=D(2020, 11, 9), field=field)
+    # the readers take it for the overall rating; the role judge sees the key questions
+    assert got == {"rating_scope"} if field == "overall_rating" else got & PART_CODES
+
+
+NARRATED = """11 Mar 2020
+During a routine inspection
+This service is rated as Good overall.
+We carried out an announced comprehensive inspection at The Walk-in Centre on 20 November 2018. \
+Following our inspection, we rated the practice requires improvement overall and also for the \
+Safe, Effective and Well-led key questions. At our inspection in November 2018, we identified \
+concerns.
+"""
+NARRATED_THEN_LATER = NARRATED.replace(
+    "concerns.\n",
+    "concerns.\nWe carried out a further announced inspection on 2 May 2019, when the practice "
+    "was rated as inadequate overall.\n",
+)
+NARRATED_QUOTE = (
+    "We carried out an announced comprehensive inspection at The Walk-in Centre on 20 November "
+    "2018. Following our inspection, we rated the practice requires improvement overall and also "
+    "for the Safe, Effective and Well-led key questions."
+)
+
+
+def test_a_narrated_earlier_whole_rating_is_the_previous_rating() -> None:
+    """The readers do not know "Following our inspection, we rated the practice R overall and
+    also for ... key questions" after a sentence dating the inspection; the role judge does:
+    an earlier inspection's (dated long before the event), the whole practice's (with its parts
+    named after "and also for"). Its clear judgement stands against the readers' wrong_role."""
+    date = D(2020, 3, 11)
+    ri = "Requires improvement"
+    assert rating_errors(NARRATED, NARRATED_QUOTE, ri, date=date, field="previous_rating") == set()
+    assert rating_errors(NARRATED, NARRATED_QUOTE, ri, date=date) != set()
+
+
+def test_a_narrated_rating_followed_by_a_later_rated_inspection_is_not_the_previous() -> None:
+    """Where the page goes on to tell of a later rated inspection before the event, the quoted
+    one is not the last rating before the event: the readers' wrong_role stands."""
+    got = rating_errors(
+        NARRATED_THEN_LATER,
+        NARRATED_QUOTE,
+        "Requires improvement",
+        date=D(2020, 3, 11),
+        field="previous_rating",
+    )
+    assert got == {"wrong_role"}
+
+
+TWO_CLAUSES = """Report from 27 February 2024 assessment
+We assessed a small number of quality statements. Therefore, our overall rating for urgent and \
+emergency care remains requires improvement and the overall service remains outstanding.
+"""
+
+
+@pytest.mark.parametrize("field", ["overall_rating", "previous_rating"])
+def test_the_subject_of_a_rating_is_not_another_clauses(field: str) -> None:
+    """ "X remains requires improvement and the overall service remains outstanding": the
+    subject of "outstanding" is "the overall service", not what the clause before rated."""
+    date = D(2024, 2, 27)
+    whole = "the overall service remains outstanding."
+    assert rating_errors(TWO_CLAUSES, whole, "Outstanding", date=date, field=field) == set()
+    part = "our overall rating for urgent and emergency care remains requires improvement"
+    got = rating_errors(TWO_CLAUSES, part, "Requires improvement", date=date, field=field)
+    assert got & PART_CODES
