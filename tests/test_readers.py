@@ -415,6 +415,30 @@ PEOPLE = [
         30,
         "30",
     ),
+    # a condition with the time of the inspection; "approximately" is a count; subsets of one
+    (
+        "Fernlea provides personal care to eight people with a learning disability at the time "
+        "of the inspection.",
+        8,
+        "eight",
+    ),
+    (
+        "At the time of the inspection there were approximately 250 people receiving support.",
+        250,
+        "250",
+    ),
+    (
+        "The teams had a combined caseload of 3,412 patients at the time of our inspection.",
+        3412,
+        None,
+    ),
+    (
+        "On the first day 47 people were living at the home; 21 of these people were receiving "
+        "nursing care.",
+        47,
+        "47",
+    ),
+    ("The home has 60 beds and 47 people were living there at the time of our visit.", 47, "47"),
 ]
 
 NOT_PEOPLE = [
@@ -430,6 +454,35 @@ NOT_PEOPLE = [
     # parts of a total, a practice's list
     "On the day there were nine people on the ward and a further six people at the day centre.",
     "The surgery provides services to around 9,800 patients from two sites.",
+    # a practice's registered list, whatever "currently" says
+    "The practice currently has 8,899 patients split evenly over both locations.",
+    "The surgery has a list size of 6,200 patients.",
+    "There are 4,350 registered patients at the practice.",
+    "The practice currently provides services to 12,400 patients.",
+    "Around 900 patients are registered with the practice.",
+    "The practice has 950 patients on its list.",
+    # bounds, not counts
+    "Over 600 people were using the service at the time of the inspection.",
+    "It is currently providing treatment for over 90 patients.",
+    "More than 40 people were receiving personal care when we visited.",
+    "The agency supports at least 25 people in their own homes.",
+    "At the time of our inspection, nearly 70 people were using the service.",
+    # people contacted for their views: a sample
+    "Inspectors tried to make contact by phone with 50 people who used the service.",
+    "We telephoned 14 people who used the service to ask their views.",
+    "We sent questionnaires to 30 people using the service.",
+    # a group named by a condition, with no time of the inspection
+    "The hospital did provide care for five patients with a learning disability or autism.",
+    "The ward cared for three patients who had a diagnosis of dementia.",
+    "The home supports 12 people living with dementia.",
+    # a figure for a period
+    "The service had supported 1,240 people in the previous 12 months.",
+    "In the last year the hospice cared for 230 people in the past year.",
+    # two groups, two counts: parts with no total stated
+    "At the time of our inspection nine people were staying on the inpatient unit and the "
+    "community team was supporting 214 people in their own homes.",
+    "At the time of the inspection 12 people lived at the home and the outreach service "
+    "supported 30 people in the community.",
 ]
 
 
