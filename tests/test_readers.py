@@ -171,6 +171,18 @@ def test_a_rating_kept_from_before_is_both_overall_and_previous(passage: str, ra
         ),
         ("Overall the clinic is now rated as outstanding in all areas.", OUT),
         ("Overall, the home is rated good in every key question.", GOOD),
+        # all five key questions named: the whole
+        (
+            "Overall the practice is rated as good for providing safe, effective, caring, "
+            "responsive and well-led care for all of the population groups it serves.",
+            GOOD,
+        ),
+        (
+            "Overall the surgery is rated as outstanding for providing safe, effective, caring, "
+            "responsive and well led services.",
+            OUT,
+        ),
+        ("Overall, the practice is rated as requires improvement for all key questions.", RI),
     ],
 )
 def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
@@ -195,6 +207,14 @@ def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
         "We changed the rating for safe to good.",
         "We rated responsive as outstanding overall.",
         "Overall, we rated maternity services as requires improvement.",
+        # a few key questions, however introduced
+        "The practice was rated as good for the provision of effective, caring and responsive "
+        "services.",
+        "The service was rated good for the delivery of safe and effective care.",
+        "The practice is rated as inadequate in providing safe services.",
+        "The clinic was rated outstanding for delivering caring services.",
+        "Overall the practice is rated as good for providing effective, caring and responsive "
+        "services.",
     ],
 )
 def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
@@ -245,6 +265,14 @@ PREVIOUS = [
     ("At our last inspection we rated the service inadequate overall.", INAD),
     ("Our last inspection rated the service requires improvement overall.", RI),
     ("Our rating of this service stayed the same. We rated it as good because:", GOOD),
+    # kept at an earlier inspection
+    (
+        "Following our previous inspection on 13 April 2021 overall the practice remained rated "
+        "good.",
+        GOOD,
+    ),
+    ("At our last inspection the home remained requires improvement overall.", RI),
+    ("At the previous inspection the service continued to be rated as outstanding.", OUT),
     (
         "At the last inspection the service was rated requires improvement (published 2 June 2018).",
         RI,
@@ -259,6 +287,7 @@ NOT_PREVIOUS = [
     "At our last inspection the provider was in breach of Regulation 12.",
     "The service requires improvement in how medicines are recorded.",
     "The last report was published on 3 March 2017.",
+    "At our last inspection the practice remained rated good for providing caring services.",
 ]
 
 

@@ -49,7 +49,9 @@ _PART = (
 
 # Anything that makes a rating a key question's, a core service's or another scale's.
 _NOT_OVERALL_AFTER = re.compile(
-    rf"^\s*(?:for\s+(?:providing\s+|being\s+|the\s+)?{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
+    rf"^\s*(?:for\s+(?:providing\s+|being\s+|delivering\s+|offering\s+|the\s+|its\s+|their\s+)?{_KQ}|"
+    rf"(?:for|in)\s+(?:the\s+)?(?:provision|delivery)\s+of\s+(?:the\s+|an?\s+)?(?:\w+\s+)?{_KQ}|"
+    rf"in\s+(?:providing|delivering|being)\s+{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
     rf"in\s+(?:the\s+)?(?:key|{_KQ}|every|all|each|some|one|two|three|four|five)|service\b|"
     rf"and\s+{_KQ}\b(?!\s+(?:is|was|has|have|are|were|remains?|now)\b)|"
     rf"(?:and\s+)?(?:in|for)\s+(?:the\s+)?{_KQ})",
@@ -81,7 +83,12 @@ _PARTS_BEFORE = re.compile(
 )
 #: "Overall the practice is now rated as good in all areas": every part and so the whole.
 _ALL_AREAS = re.compile(
-    r"^\s+in\s+(?:all|every)\s+(?:areas?|(?:five\s+|of\s+the\s+)?(?:key\s+questions?|domains?))\b",
+    r"^\s+(?:in|for|across)\s+(?:all|every|each)\s+(?:areas?|(?:five\s+|of\s+the\s+(?:five\s+)?)?"
+    r"(?:key\s+questions?|domains?))\b|"
+    # "Overall the practice is rated as good for providing safe, effective, caring, responsive
+    # and well-led services": all five key questions, and so the whole
+    rf"^\s+(?:for|in)\s+(?:providing\s+|being\s+|delivering\s+|the\s+provision\s+of\s+)?"
+    rf"{_KQ}(?:\s*,\s*{_KQ}){{3}},?\s+and\s+{_KQ}\b",
     re.I,
 )
 _PREV_CUE = re.compile(
@@ -254,6 +261,11 @@ _PREVIOUS_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\b(?:was|were|been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?{_R}", re.I),
+    # "following our previous inspection ... overall the practice remained rated good"
+    re.compile(
+        rf"\b(?:remained|stayed|continued\s+to\s+be)\s+(?:rated\s+)?(?:as\s+)?{_R}(?!\s+(?:for|in)\b)",
+        re.I,
+    ),
 ]
 _PUBLISHED = re.compile(r"\bpublished\b|\bpublication\b", re.I)
 
@@ -273,7 +285,10 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     if (
         _NOT_OVERALL_AFTER.match(after)
         and not re.match(r"^['’\"”]?\s+overall", after, re.I)
-        and not (_ALL_AREAS.match(after) and m.group(0)[:8].lower().startswith("overall"))
+        and not (
+            m.group(0)[:8].lower().startswith("overall")
+            and _ALL_AREAS.match(passage[m.end(group) : m.end(group) + 120])
+        )
     ):
         return None
     return rating
