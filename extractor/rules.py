@@ -888,6 +888,11 @@ _SUMMARY_HEADING = re.compile(
     r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*\S[^\n]*", re.M | re.I
 )
 _LINE = re.compile(r"[^\n]+")
+_OVERALL_LINES = re.compile(
+    r"^[ \t]*Overall(?:[ \t]+rating)?[ \t]*:?[ \t]*\n[ \t]*(?:Outstanding|Good|Requires[ \t]+improvement|"
+    r"Inadequate)[ \t]*$",
+    re.M | re.I,
+)
 #: A location re-registered under a new provider, whose page shows the old provider's ratings.
 _NOT_THIS_PROVIDER = re.compile(
     r"\bwe\s+have\s+not\s+(?:yet\s+)?inspected\s+this\s+service\s+yet\b|\bwe\s+have\s+not\s+yet\s+"
@@ -904,6 +909,10 @@ def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     if _NOT_THIS_PROVIDER.search(scan, 0, min(len(text), 1500)):
         return None  # the ratings shown are the previous provider's, not this location's
     m = _SUMMARY_HEADING.search(scan, 0, min(len(text), 1500))
+    if m and (r := read_header_rating(m.group(0))):
+        return r[0], Evidence.at(text, m.start(), m.end())
+    # "Overall" on a line of its own in the header, the rating on the next line
+    m = _OVERALL_LINES.search(scan, 0, min(header_end, 1500))
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())
     for m in _LINE.finditer(scan, 0, header_end):

@@ -405,6 +405,11 @@ NOT_EVENT_DATE = [
     "Published 3 March 2020",
     "The service was registered on 4 June 2017.",
     "Inspection carried out in June 2015",  # no day: not a date
+    # the first day lost before a later date
+    "Date of inspection visit: July and 11 August 2015",
+    "We inspected the hospital on July 2015 (announced) and 11 August 2015 (unannounced).",
+    "The inspection took place on March 2019 and 2 April 2019.",
+    "Dates of inspection: June to 4 July 2017",
     "During a routine inspection",
 ]
 

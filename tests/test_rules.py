@@ -927,6 +927,51 @@ We carried out this inspection under Section 60 of the Health and Social Care Ac
 """,
         [E()],
     ),
+    # --- round 3 classes -----------------------------------------------------------------------
+    Case(
+        "old-headline-date-in-its-own-slot-only",
+        """Inspection on 11/02/10 for Cornwallis
+
+This inspection was carried out on 11th February 2010.
+
+Random inspection report Care homes for older people Name: Address: Cornwallis one star adequate service 23/10/2008 The quality rating
+""",
+        [E(date="2010-02-11")],
+    ),
+    Case(
+        "header-overall-on-its-own-line",
+        """Acacia Court
+Telephone: (01704) 541034
+
+Overall
+Requires improvement
+
+Read overall summary
+The inspection took place on 12 March, 2018 and was unannounced.
+""",
+        [E(date="2018-03-12", announced=False)],
+        current_rating=RI,
+    ),
+    Case(
+        "header-overall-rating-on-its-own-line",
+        """Rose Lodge
+
+Overall rating
+Good
+
+We inspected the service on 4 April 2019.
+""",
+        [E(date="2019-04-04")],
+        current_rating=GOOD,
+    ),
+    Case(
+        "first-day-lost-before-a-month",
+        """Inspection summary
+
+We carried out a comprehensive inspection of the hospital on July 2015 (announced) and 11 August 2015 (unannounced).
+""",
+        [E()],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

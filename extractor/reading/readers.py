@@ -399,6 +399,15 @@ _NOT_EVENT_DATE = re.compile(
 )
 
 
+#: A month named where a day should stand before it ("carried out ... on July 2015 and 11 August
+#: 2015", "Date of inspection visit: July and ..."): the event's first day is not given.
+_DAY_LOST = re.compile(
+    rf"(?:\bon|:)\s+(?:the\s+)?{MONTH_PATTERN}(?:\s*,?\s*(?:19|20)\d\d)?(?!\s*[0-3]?\d(?!\d))\b"
+    rf"[^.]{{0,40}}?\b(?:and|to|until|then)\b[^.]{{0,25}}$",
+    re.I,
+)
+
+
 def read_event_date(passage: str) -> tuple[dt.date, int, int] | None:
     """The event's date as this passage gives it: the first day of its first date (range, list).
 
@@ -414,6 +423,8 @@ def read_event_date(passage: str) -> tuple[dt.date, int, int] | None:
         return None
     if _NOT_EVENT_DATE.search(passage[max(0, d.start - 40) : d.start]):
         return None
+    if _DAY_LOST.search(passage[max(0, d.start - 60) : d.start]):
+        return None  # "on July 2015 (announced) and 11 August 2015": the first day is lost
     return d.first, d.start, d.end
 
 
@@ -725,6 +736,14 @@ _HEADER_FORMS = [
         "summary",
         re.compile(
             r"\s*Overall\s+summary\s*&\s*rating[ \t]*\n\s*(?P<r>Outstanding|Good|Requires\s+improvement|Inadequate)\s*",
+            re.I,
+        ),
+    ),
+    (
+        "overall_lines",
+        re.compile(
+            r"\s*Overall(?:\s+rating)?[ \t]*:?[ \t]*\n\s*(?P<r>Outstanding|Good|Requires\s+improvement|"
+            r"Inadequate)[ \t]*",
             re.I,
         ),
     ),
