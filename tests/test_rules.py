@@ -972,6 +972,23 @@ We carried out a comprehensive inspection of the hospital on July 2015 (announce
 """,
         [E()],
     ),
+    Case(
+        "desk-based-follow-up-review-after-a-dated-inspection",
+        """Updated 16 November 2021
+We undertook a follow up desk-based review of Dale Street Dental Practice on 25 October 2021. This review was carried out to review the actions taken by the registered provider.
+We undertook a focused follow up inspection of Dale Street Dental Practice on 28 April 2021. We found the registered provider was in breach of Regulation 17.
+We found this practice was providing well-led care in accordance with the relevant regulations.
+""",
+        [E("review", "2021-10-25")],
+    ),
+    Case(
+        "desk-based-review-that-rates-a-key-question-is-an-inspection",
+        """Background to this inspection
+We carried out an announced desk-based review of Hill Surgery on 3 June 2019 to confirm that the practice had made improvements.
+The practice is now rated as good for providing safe services.
+""",
+        [E("inspection", "2019-06-03", announced=True)],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)
