@@ -171,8 +171,15 @@ _LABEL_IN_LINE = re.compile(
 #: The date of an inspection that this one followed: "Following the inspection on 11 January
 #: 2017", "after our comprehensive inspection on 1 September 2015".
 _REVIEW_ACTIVITY = re.compile(
-    r"\bcarried\s+out\s+an?\s+(?:[\w-]+\s+){0,2}?review\s+of\s+(?:this|the)\s+\w+|\b(?:this|the)\s+review\s+"
-    r"(?:on|was\s+carried\s+out)\b",
+    r"\b(?:carried\s+out|undertook|conducted|completed)\s+an?\s+(?:[\w-]+\s+){0,3}?review\s+of\b|"
+    r"\b(?:this|the)\s+review\s+(?:on|was\s+carried\s+out)\b",
+    re.I,
+)
+#: A rating awarded in words ("We rated the practice as good for providing safe services"): a
+#: desk-based activity that rates, even one key question, is an inspection.
+_RATES = re.compile(
+    r"\b(?:rated|rating|re-?rated)\b[^.]{0,60}?\b(?:outstanding|good|requires?\s+improvement|"
+    r"inadequate)\b|\b(?:outstanding|good|requires?\s+improvement|inadequate)\b[^.]{0,20}?\brating\b",
     re.I,
 )
 _WEEKDAY = re.compile(
@@ -817,6 +824,21 @@ def _own_clause(
     return Evidence.at(text, ev.start + lo, ev.end)
 
 
+def _calls_itself_an_inspection(block: _Block) -> bool:
+    """The block calls its own desk-based activity an inspection ("During this desk top
+    inspection") or rates in it: an earlier inspection it narrates ("We undertook a focused
+    follow up inspection ... on 28 April 2021" in an October 2021 review) does not count."""
+    for i, (s, e) in enumerate(block.sentences):
+        if i in block.earlier or _dated_before(block.text, s, e, block.event_date, block.kind):
+            continue
+        sentence = block.text[s:e]
+        if _CALLED_INSPECTION.search(sentence) or (
+            _RATES.search(sentence) and not is_previous_context(sentence)
+        ):
+            return True
+    return False
+
+
 def _event_from_block(
     block: _Block, start: EventStart, own: tuple[dt.date, Evidence] | None = None
 ) -> Event:
@@ -870,7 +892,7 @@ def _event_from_block(
         and "overall_rating" not in values
         and "date" in evidence
         and _REVIEW_ACTIVITY.search(evidence["date"].quote)
-        and not _CALLED_INSPECTION.search(block.text, block.start, block.end)
+        and not _calls_itself_an_inspection(block)
     ):
         values["kind"] = "review"  # a desk review of the service that awards no rating
     head = block.text[block.start : min(block.end, block.start + 400)]
@@ -888,6 +910,11 @@ _SUMMARY_HEADING = re.compile(
     r"^[ \t]*Overall\s+summary\s*&\s*rating[ \t]*\n\s*\S[^\n]*", re.M | re.I
 )
 _LINE = re.compile(r"[^\n]+")
+_OVERALL_LINES = re.compile(
+    r"^[ \t]*Overall(?:[ \t]+rating)?[ \t]*:?[ \t]*\n[ \t]*(?:Outstanding|Good|Requires[ \t]+improvement|"
+    r"Inadequate)[ \t]*$",
+    re.M | re.I,
+)
 #: A location re-registered under a new provider, whose page shows the old provider's ratings.
 _NOT_THIS_PROVIDER = re.compile(
     r"\bwe\s+have\s+not\s+(?:yet\s+)?inspected\s+this\s+service\s+yet\b|\bwe\s+have\s+not\s+yet\s+"
@@ -904,6 +931,10 @@ def _current_rating(text: str, header_end: int) -> tuple[str, Evidence] | None:
     if _NOT_THIS_PROVIDER.search(scan, 0, min(len(text), 1500)):
         return None  # the ratings shown are the previous provider's, not this location's
     m = _SUMMARY_HEADING.search(scan, 0, min(len(text), 1500))
+    if m and (r := read_header_rating(m.group(0))):
+        return r[0], Evidence.at(text, m.start(), m.end())
+    # "Overall" on a line of its own in the header, the rating on the next line
+    m = _OVERALL_LINES.search(scan, 0, min(header_end, 1500))
     if m and (r := read_header_rating(m.group(0))):
         return r[0], Evidence.at(text, m.start(), m.end())
     for m in _LINE.finditer(scan, 0, header_end):

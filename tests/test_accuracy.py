@@ -238,3 +238,59 @@ def test_second_real_set_accuracy_and_checker() -> None:
     for name, score in report.fields.items():
         if score.support:
             assert score.f1 is not None and score.f1 >= 0.93, f"{name}\n{shown}"
+
+
+#: Values gold agrees with on which the checker reports an error on the third real set: a key
+#: question's wording around a correct overall rating ("The overall rating for the service
+#: for children and young people went down ... We rated it as requires improvement" on a
+#: single-service page; "Overall the practice is rated as good for providing safe, effective,
+#: caring, responsive and well-led care", all five key questions and so the whole), and an
+#: earlier inspection's narrated rating the checker does not take as the previous one.
+REAL3_CHECKER_SHORTFALLS = {
+    ("e010.txt", "previous_rating"),
+    ("e012.txt", "overall_rating"),
+    ("f034.txt", "overall_rating"),
+}
+
+
+def test_third_real_set_accuracy_and_checker() -> None:
+    """The third blind set of 73 real excerpts (tests/data/real3/README.md): scored blind at
+    micro-F1 0.966 after the second round, a regression set since the third. The bars sit a
+    little under what the rules reach on it (micro 0.991, every field >= 0.96); no checker
+    error on a value gold agrees with, beyond the checker's known shortfalls listed above."""
+    backend = RulesBackend()
+    records = []
+    real3 = DATA / "real3"
+    golds = load_gold_dir(real3)
+    for path in sorted(real3.glob("*.txt")):
+        doc = load_document(path, source=path.name)
+        record = extract_document(doc, backend)
+        for event in record.events:
+            for ev in event.evidence.values():
+                assert ev.holds_in(doc.text), path.name
+        gold = golds[path.name]
+        right = {
+            (i, f)
+            for i, j in align_events(record.events, gold.events)
+            if i is not None and j is not None
+            for f, v in record.events[i].values().items()
+            if v == gold.events[j].model_dump(mode="json")[f]
+        }
+        wrongly = [
+            (x.code, x.field)
+            for x in record.issues
+            if x.severity == "error"
+            and (x.event is None or (x.event, x.field) in right)
+            and (path.name, x.field) not in REAL3_CHECKER_SHORTFALLS
+        ]
+        assert wrongly == [], path.name
+        records.append(record)
+    report = evaluate(records, golds)
+    shown = format_eval(report, show_mismatches=50)
+    assert report.documents == 73 and not report.missing, shown
+    assert report.gold_events == 77 and report.aligned_events >= 75, shown
+    assert report.micro.f1 is not None and report.micro.f1 >= 0.98, shown
+    assert report.micro.precision is not None and report.micro.precision >= 0.98, shown
+    for name, score in report.fields.items():
+        if score.support:
+            assert score.f1 is not None and score.f1 >= 0.95, f"{name}\n{shown}"

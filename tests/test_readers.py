@@ -171,6 +171,18 @@ def test_a_rating_kept_from_before_is_both_overall_and_previous(passage: str, ra
         ),
         ("Overall the clinic is now rated as outstanding in all areas.", OUT),
         ("Overall, the home is rated good in every key question.", GOOD),
+        # all five key questions named: the whole
+        (
+            "Overall the practice is rated as good for providing safe, effective, caring, "
+            "responsive and well-led care for all of the population groups it serves.",
+            GOOD,
+        ),
+        (
+            "Overall the surgery is rated as outstanding for providing safe, effective, caring, "
+            "responsive and well led services.",
+            OUT,
+        ),
+        ("Overall, the practice is rated as requires improvement for all key questions.", RI),
     ],
 )
 def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
@@ -195,6 +207,14 @@ def test_overall_rating_now_and_in_all_areas(passage: str, rating: str) -> None:
         "We changed the rating for safe to good.",
         "We rated responsive as outstanding overall.",
         "Overall, we rated maternity services as requires improvement.",
+        # a few key questions, however introduced
+        "The practice was rated as good for the provision of effective, caring and responsive "
+        "services.",
+        "The service was rated good for the delivery of safe and effective care.",
+        "The practice is rated as inadequate in providing safe services.",
+        "The clinic was rated outstanding for delivering caring services.",
+        "Overall the practice is rated as good for providing effective, caring and responsive "
+        "services.",
     ],
 )
 def test_no_overall_or_previous_rating_from_a_part(passage: str) -> None:
@@ -245,6 +265,14 @@ PREVIOUS = [
     ("At our last inspection we rated the service inadequate overall.", INAD),
     ("Our last inspection rated the service requires improvement overall.", RI),
     ("Our rating of this service stayed the same. We rated it as good because:", GOOD),
+    # kept at an earlier inspection
+    (
+        "Following our previous inspection on 13 April 2021 overall the practice remained rated "
+        "good.",
+        GOOD,
+    ),
+    ("At our last inspection the home remained requires improvement overall.", RI),
+    ("At the previous inspection the service continued to be rated as outstanding.", OUT),
     (
         "At the last inspection the service was rated requires improvement (published 2 June 2018).",
         RI,
@@ -259,6 +287,7 @@ NOT_PREVIOUS = [
     "At our last inspection the provider was in breach of Regulation 12.",
     "The service requires improvement in how medicines are recorded.",
     "The last report was published on 3 March 2017.",
+    "At our last inspection the practice remained rated good for providing caring services.",
 ]
 
 
@@ -376,6 +405,11 @@ NOT_EVENT_DATE = [
     "Published 3 March 2020",
     "The service was registered on 4 June 2017.",
     "Inspection carried out in June 2015",  # no day: not a date
+    # the first day lost before a later date
+    "Date of inspection visit: July and 11 August 2015",
+    "We inspected the hospital on July 2015 (announced) and 11 August 2015 (unannounced).",
+    "The inspection took place on March 2019 and 2 April 2019.",
+    "Dates of inspection: June to 4 July 2017",
     "During a routine inspection",
 ]
 
@@ -415,6 +449,30 @@ PEOPLE = [
         30,
         "30",
     ),
+    # a condition with the time of the inspection; "approximately" is a count; subsets of one
+    (
+        "Fernlea provides personal care to eight people with a learning disability at the time "
+        "of the inspection.",
+        8,
+        "eight",
+    ),
+    (
+        "At the time of the inspection there were approximately 250 people receiving support.",
+        250,
+        "250",
+    ),
+    (
+        "The teams had a combined caseload of 3,412 patients at the time of our inspection.",
+        3412,
+        None,
+    ),
+    (
+        "On the first day 47 people were living at the home; 21 of these people were receiving "
+        "nursing care.",
+        47,
+        "47",
+    ),
+    ("The home has 60 beds and 47 people were living there at the time of our visit.", 47, "47"),
 ]
 
 NOT_PEOPLE = [
@@ -430,6 +488,35 @@ NOT_PEOPLE = [
     # parts of a total, a practice's list
     "On the day there were nine people on the ward and a further six people at the day centre.",
     "The surgery provides services to around 9,800 patients from two sites.",
+    # a practice's registered list, whatever "currently" says
+    "The practice currently has 8,899 patients split evenly over both locations.",
+    "The surgery has a list size of 6,200 patients.",
+    "There are 4,350 registered patients at the practice.",
+    "The practice currently provides services to 12,400 patients.",
+    "Around 900 patients are registered with the practice.",
+    "The practice has 950 patients on its list.",
+    # bounds, not counts
+    "Over 600 people were using the service at the time of the inspection.",
+    "It is currently providing treatment for over 90 patients.",
+    "More than 40 people were receiving personal care when we visited.",
+    "The agency supports at least 25 people in their own homes.",
+    "At the time of our inspection, nearly 70 people were using the service.",
+    # people contacted for their views: a sample
+    "Inspectors tried to make contact by phone with 50 people who used the service.",
+    "We telephoned 14 people who used the service to ask their views.",
+    "We sent questionnaires to 30 people using the service.",
+    # a group named by a condition, with no time of the inspection
+    "The hospital did provide care for five patients with a learning disability or autism.",
+    "The ward cared for three patients who had a diagnosis of dementia.",
+    "The home supports 12 people living with dementia.",
+    # a figure for a period
+    "The service had supported 1,240 people in the previous 12 months.",
+    "In the last year the hospice cared for 230 people in the past year.",
+    # two groups, two counts: parts with no total stated
+    "At the time of our inspection nine people were staying on the inpatient unit and the "
+    "community team was supporting 214 people in their own homes.",
+    "At the time of the inspection 12 people lived at the home and the outreach service "
+    "supported 30 people in the community.",
 ]
 
 

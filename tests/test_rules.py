@@ -927,6 +927,68 @@ We carried out this inspection under Section 60 of the Health and Social Care Ac
 """,
         [E()],
     ),
+    # --- round 3 classes -----------------------------------------------------------------------
+    Case(
+        "old-headline-date-in-its-own-slot-only",
+        """Inspection on 11/02/10 for Cornwallis
+
+This inspection was carried out on 11th February 2010.
+
+Random inspection report Care homes for older people Name: Address: Cornwallis one star adequate service 23/10/2008 The quality rating
+""",
+        [E(date="2010-02-11")],
+    ),
+    Case(
+        "header-overall-on-its-own-line",
+        """Acacia Court
+Telephone: (01704) 541034
+
+Overall
+Requires improvement
+
+Read overall summary
+The inspection took place on 12 March, 2018 and was unannounced.
+""",
+        [E(date="2018-03-12", announced=False)],
+        current_rating=RI,
+    ),
+    Case(
+        "header-overall-rating-on-its-own-line",
+        """Rose Lodge
+
+Overall rating
+Good
+
+We inspected the service on 4 April 2019.
+""",
+        [E(date="2019-04-04")],
+        current_rating=GOOD,
+    ),
+    Case(
+        "first-day-lost-before-a-month",
+        """Inspection summary
+
+We carried out a comprehensive inspection of the hospital on July 2015 (announced) and 11 August 2015 (unannounced).
+""",
+        [E()],
+    ),
+    Case(
+        "desk-based-follow-up-review-after-a-dated-inspection",
+        """Updated 16 November 2021
+We undertook a follow up desk-based review of Dale Street Dental Practice on 25 October 2021. This review was carried out to review the actions taken by the registered provider.
+We undertook a focused follow up inspection of Dale Street Dental Practice on 28 April 2021. We found the registered provider was in breach of Regulation 17.
+We found this practice was providing well-led care in accordance with the relevant regulations.
+""",
+        [E("review", "2021-10-25")],
+    ),
+    Case(
+        "desk-based-review-that-rates-a-key-question-is-an-inspection",
+        """Background to this inspection
+We carried out an announced desk-based review of Hill Surgery on 3 June 2019 to confirm that the practice had made improvements.
+The practice is now rated as good for providing safe services.
+""",
+        [E("inspection", "2019-06-03", announced=True)],
+    ),
 ]
 
 assert len({c.id for c in CASES}) == len(CASES)

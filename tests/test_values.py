@@ -84,6 +84,10 @@ NOT_A_DATE = [
     "tel 0 1 2 3 4 5 6 7",  # eight spaced digits that are no date
     "Regulation 17 (Good governance)",
     "12 March",  # no year anywhere
+    # a month with no day before the first day: the first day is lost
+    "July and 11 August 2015",
+    "March 2019 and 2 April 2019",
+    "Jun - 4 Jul 2017",
     "",
 ]
 

@@ -237,7 +237,9 @@ def _find_event_starts(text: str) -> list[EventStart]:
         pos = end + 1
     if not starts:
         for m in OLD_HEADLINE_RE.finditer(text):
-            if read_event_date(m.group(0)):
+            # the date in the headline's own slot, not one further along a run-on line ("Random
+            # inspection report Care homes for older people Name: ... one star 23/10/2008 ...")
+            if read_event_date(m.group("date")):
                 add_headline(m.start(), m.end(), kind_of(m.group("kind")))
     for m in during_lines:
         if m.start() not in claimed:

@@ -49,7 +49,9 @@ _PART = (
 
 # Anything that makes a rating a key question's, a core service's or another scale's.
 _NOT_OVERALL_AFTER = re.compile(
-    rf"^\s*(?:for\s+(?:providing\s+|being\s+|the\s+)?{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
+    rf"^\s*(?:for\s+(?:providing\s+|being\s+|delivering\s+|offering\s+|the\s+|its\s+|their\s+)?{_KQ}|"
+    rf"(?:for|in)\s+(?:the\s+)?(?:provision|delivery)\s+of\s+(?:the\s+|an?\s+)?(?:\w+\s+)?{_KQ}|"
+    rf"in\s+(?:providing|delivering|being)\s+{_KQ}|for\s+(?:the\s+)?(?:key|this\s+core)|"
     rf"in\s+(?:the\s+)?(?:key|{_KQ}|every|all|each|some|one|two|three|four|five)|service\b|"
     rf"and\s+{_KQ}\b(?!\s+(?:is|was|has|have|are|were|remains?|now)\b)|"
     rf"(?:and\s+)?(?:in|for)\s+(?:the\s+)?{_KQ})",
@@ -81,7 +83,12 @@ _PARTS_BEFORE = re.compile(
 )
 #: "Overall the practice is now rated as good in all areas": every part and so the whole.
 _ALL_AREAS = re.compile(
-    r"^\s+in\s+(?:all|every)\s+(?:areas?|(?:five\s+|of\s+the\s+)?(?:key\s+questions?|domains?))\b",
+    r"^\s+(?:in|for|across)\s+(?:all|every|each)\s+(?:areas?|(?:five\s+|of\s+the\s+(?:five\s+)?)?"
+    r"(?:key\s+questions?|domains?))\b|"
+    # "Overall the practice is rated as good for providing safe, effective, caring, responsive
+    # and well-led services": all five key questions, and so the whole
+    rf"^\s+(?:for|in)\s+(?:providing\s+|being\s+|delivering\s+|the\s+provision\s+of\s+)?"
+    rf"{_KQ}(?:\s*,\s*{_KQ}){{3}},?\s+and\s+{_KQ}\b",
     re.I,
 )
 _PREV_CUE = re.compile(
@@ -254,6 +261,11 @@ _PREVIOUS_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\b(?:was|were|been)\s+(?:\w+\s+)?rated\s+(?:as\s+)?{_R}", re.I),
+    # "following our previous inspection ... overall the practice remained rated good"
+    re.compile(
+        rf"\b(?:remained|stayed|continued\s+to\s+be)\s+(?:rated\s+)?(?:as\s+)?{_R}(?!\s+(?:for|in)\b)",
+        re.I,
+    ),
 ]
 _PUBLISHED = re.compile(r"\bpublished\b|\bpublication\b", re.I)
 
@@ -273,7 +285,10 @@ def _rating_ok(passage: str, m: re.Match[str], group: str = "r") -> str | None:
     if (
         _NOT_OVERALL_AFTER.match(after)
         and not re.match(r"^['’\"”]?\s+overall", after, re.I)
-        and not (_ALL_AREAS.match(after) and m.group(0)[:8].lower().startswith("overall"))
+        and not (
+            m.group(0)[:8].lower().startswith("overall")
+            and _ALL_AREAS.match(passage[m.end(group) : m.end(group) + 120])
+        )
     ):
         return None
     return rating
@@ -384,6 +399,15 @@ _NOT_EVENT_DATE = re.compile(
 )
 
 
+#: A month named where a day should stand before it ("carried out ... on July 2015 and 11 August
+#: 2015", "Date of inspection visit: July and ..."): the event's first day is not given.
+_DAY_LOST = re.compile(
+    rf"(?:\bon|:)\s+(?:the\s+)?{MONTH_PATTERN}(?:\s*,?\s*(?:19|20)\d\d)?(?!\s*[0-3]?\d(?!\d))\b"
+    rf"[^.]{{0,40}}?\b(?:and|to|until|then)\b[^.]{{0,25}}$",
+    re.I,
+)
+
+
 def read_event_date(passage: str) -> tuple[dt.date, int, int] | None:
     """The event's date as this passage gives it: the first day of its first date (range, list).
 
@@ -399,6 +423,8 @@ def read_event_date(passage: str) -> tuple[dt.date, int, int] | None:
         return None
     if _NOT_EVENT_DATE.search(passage[max(0, d.start - 40) : d.start]):
         return None
+    if _DAY_LOST.search(passage[max(0, d.start - 60) : d.start]):
+        return None  # "on July 2015 (announced) and 11 August 2015": the first day is lost
     return d.first, d.start, d.end
 
 
@@ -423,6 +449,13 @@ _USAGE_BEFORE = re.compile(
     rf"treating|accommodating|there\s+(?:were|are|was))|\bused\s+by)\s+{_ABOUT}$",
     re.I,
 )
+#: The time of the inspection itself ("currently" does not make a practice's list a count of
+#: those using it that day).
+_AT_INSPECTION = re.compile(
+    r"\b(?:at\s+the\s+time\s+of|on\s+the\s+days?\s+of|during)\s+(?:the|our|this|my)\s+"
+    r"(?:[\w-]+\s+)?(?:inspection|visit|assessment)",
+    re.I,
+)
 _AT_THE_TIME = re.compile(r"\b(?:at\s+the\s+time|on\s+the\s+day|currently|at\s+present)\b", re.I)
 _CAPACITY_BEFORE = re.compile(
     r"(?:\bup\s+to|\bmaximum(?:\s+of)?|\bmax\.?|\baccommodat\w*(?:\s+for)?|\bcapacity\s+(?:of|for)"
@@ -432,8 +465,36 @@ _CAPACITY_BEFORE = re.compile(
 )
 _SAMPLE_BEFORE = re.compile(
     r"\b(?:spoke|spoken|speak|speaking|talked|talk|met|meet|looked|reviewed|review|sampled|"
-    r"observed|observe|tracked|asked|interviewed|visited|contacted|surveyed|feedback|"
+    r"observed|observe|tracked|asked|interviewed|visited|contacted|contact|surveyed|feedback|"
+    r"phoned|telephoned|rang|emailed|wrote\s+to|questionnaires?|surveys?|"
     r"records?\s+(?:of|for)|files?\s+(?:of|for)|plans?\s+(?:of|for))\b[^.;]{0,150}$",
+    re.I,
+)
+#: A bound, not a count: "Over 600 people were using the service", "more than 40 people".
+_BOUND_BEFORE = re.compile(
+    r"\b(?:over|more\s+than|in\s+excess\s+of|at\s+least|upwards\s+of|nearly|almost|fewer\s+than|"
+    r"less\s+than|under|just\s+under|just\s+over|up\s+to|a\s+minimum\s+of)\s+$",
+    re.I,
+)
+#: A practice's list of registered patients, not those using the service at the time: "The
+#: practice has 8,899 patients", "a list size of 6,200 patients", "12,000 registered patients".
+_LIST_BEFORE = re.compile(
+    r"\b(?:list(?:\s+size)?|population)\s+(?:of\s+)?(?:approximately\s+|around\s+|about\s+|some\s+)?$|"
+    r"\b(?:practice|surgery|medical\s+centre|health\s+centre|partnership|clinic)\s+"
+    r"(?:currently\s+|now\s+)?(?:has|had|serves|served|looks\s+after)\s+(?:a\s+)?"
+    r"(?:approximately\s+|around\s+|about\s+|some\s+|over\s+)?$|\bregistered\s+$",
+    re.I,
+)
+_LIST_AFTER = re.compile(
+    r"^\s*(?:who\s+)?(?:are\s+|were\s+)?registered\s+(?:with|at)\s+(?:the|this)\s+(?:practice|surgery|"
+    r"medical\s+centre|health\s+centre)\b|^\s+on\s+(?:the|its|their)\s+(?:practice\s+)?list\b",
+    re.I,
+)
+#: "five patients with a learning disability": a group of the service's patients named by a
+#: condition, with no time to make it the count of those using the service then.
+_WITH_CONDITION = re.compile(
+    r"^\s+(?:with|who\s+(?:have|had)|living\s+with|diagnosed\s+with)\s+(?!personal\b|support\b|"
+    r"care\b|their\b|the\s+regulated\b|a\s+regulated\b|regulated\b|nursing\b)",
     re.I,
 )
 _OF_THE = re.compile(r"\b(?:of|among)\s+the\s+$", re.I)
@@ -455,7 +516,8 @@ _UNIT_PART = re.compile(
 )
 _PERIOD = re.compile(
     r"\b(?:per|a|each|every)\s+(?:year|month|week|day|annum)\b|\bin\s+(?:19|20)\d\d\b|"
-    r"\bannually\b|\bover\s+the\s+(?:last|past)\b",
+    r"\bannually\b|\bover\s+the\s+(?:last|past)\b|\b(?:in|during)\s+the\s+(?:last|past|previous|"
+    r"preceding)\s+(?:year|\w+\s+(?:months|years|weeks))\b",
     re.I,
 )
 
@@ -499,13 +561,19 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
         if (
             n >= 1000
             and re.match(r"patients", m.group(0).split()[-1], re.I)
-            and not _AT_THE_TIME.search(passage)
+            and not _AT_INSPECTION.search(passage)
         ):
             continue  # a practice's list or a population served, not those using it that day
         before = passage[max(0, m.start() - 160) : m.start()]
         after = passage[m.end() : m.end() + 80]
         if _CAPACITY_BEFORE.search(before[-80:]) or _CAPACITY_AFTER.match(after):
             continue
+        if _BOUND_BEFORE.search(before[-30:]):
+            continue  # a lower or upper bound, not a count
+        if _LIST_BEFORE.search(before[-80:]) or _LIST_AFTER.match(after):
+            continue  # a practice's registered list
+        if _WITH_CONDITION.match(after) and not _AT_THE_TIME.search(passage):
+            continue  # a group named by a condition, not the number using the service then
         total = _OF_THE.search(before) is not None  # "eight of the 26 people who lived there"
         if not total and (_SAMPLE_BEFORE.search(before) or _SAMPLE_AFTER.match(after)):
             continue
@@ -516,8 +584,33 @@ def read_people(passage: str) -> tuple[int, int, int] | None:
             or _USAGE_BEFORE.search(before)
             or _AT_THE_TIME.search(passage)
         ):
+            if _another_group(passage, m.end(), n):
+                return None  # "nine people on the unit and ... supporting 214 people": parts
             return n, m.start("n"), m.end("n")
     return None
+
+
+def _another_group(passage: str, pos: int, n: int) -> bool:
+    """A second count of people using a service later in the passage, a group apart from the
+    first ("nine people were staying on the inpatient unit and the hospice at home team was
+    supporting 214 people"): the two are parts, and their sum is not stated."""
+    for m in _PEOPLE_RE.finditer(passage, pos):
+        k = parse_number(m.group("n"))
+        if k is None or k == n or k == 0:
+            continue
+        before = passage[max(pos, m.start() - 80) : m.start()]
+        after = passage[m.end() : m.end() + 80]
+        if re.search(r"\b(?:of\s+(?:whom|these|them|those)|including|of\s+the)\s*$", before, re.I):
+            continue
+        if _CAPACITY_BEFORE.search(before) or _SAMPLE_BEFORE.search(before):
+            continue
+        if (
+            _USAGE_AFTER.match(after)
+            or _USAGE_BEFORE.search(before)
+            or re.search(r"\bsupported\s+$", before)
+        ):
+            return True
+    return False
 
 
 # --- announced ---------------------------------------------------------------------------------
@@ -643,6 +736,14 @@ _HEADER_FORMS = [
         "summary",
         re.compile(
             r"\s*Overall\s+summary\s*&\s*rating[ \t]*\n\s*(?P<r>Outstanding|Good|Requires\s+improvement|Inadequate)\s*",
+            re.I,
+        ),
+    ),
+    (
+        "overall_lines",
+        re.compile(
+            r"\s*Overall(?:\s+rating)?[ \t]*:?[ \t]*\n\s*(?P<r>Outstanding|Good|Requires\s+improvement|"
+            r"Inadequate)[ \t]*",
             re.I,
         ),
     ),

@@ -80,6 +80,16 @@ def _first_of_run(run: str) -> tuple[dt.date, bool] | None:
             tokens.append(("d", int(m.group("day"))))
         elif m.group("month"):
             tokens.append(("m", _MONTHS[m.group("month").rstrip(".").lower()]))
+    # A month before the first day, with no day of its own ("July and 11 August 2015", "March
+    # 2019 and 2 April 2019": the first day lost), is no date. "July 11, 2015" (month first, no
+    # month after the day) is read apart.
+    first_day = next((i for i, (k, _) in enumerate(tokens) if k == "d"), None)
+    if (
+        first_day is not None
+        and any(k == "m" for k, _ in tokens[:first_day])
+        and any(k == "m" for k, _ in tokens[first_day + 1 :])
+    ):
+        return None
     # The first day, then the first month after it, then the first year after that month.
     for i, (kind, value) in enumerate(tokens):
         if kind != "d":
