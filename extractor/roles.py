@@ -197,9 +197,17 @@ _AFTER_PART = re.compile(
 _IN_ALL = re.compile(r"^['‘’\"“”]?\s*(?:in|across)\s+all\b", re.I)
 
 
+_FOUR = [re.compile(rf"\b{kq}\b", re.I) for kq in ("safe", "effective", "caring", "responsive")]
+_WELL_LED = re.compile(r"\bwell[\s-]?led\b", re.I)
+
+
 def _overall_in_all(before: str, after: str) -> bool:
-    """ "Overall the practice is rated as good in all areas": the whole, rated the same in all."""
-    return bool(_IN_ALL.match(after)) and bool(re.search(r"\boverall\b", before, re.I))
+    """After "Overall", a rating "in all areas" or "for providing safe, effective, caring,
+    responsive and well-led services": every part, and so the whole."""
+    if not re.search(r"\boverall\b", before, re.I):
+        return False
+    every = all(p.search(after) for p in _FOUR) and bool(_WELL_LED.search(after))
+    return bool(_IN_ALL.match(after)) or every
 
 
 _AFTER_OVERALL = re.compile(r"^['‘’\"“”.]?\s*overall\b", re.I)
