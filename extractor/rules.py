@@ -61,8 +61,13 @@ _SPECIFIC = re.compile(
     r"during\s+(?:our|the|this)\s+(?:inspection|visit|assessment)|"
     r"(?:inspection|assessment)\s+outcome|date\s+of\s+(?:inspection|assessment)|"
     r"found\s+(?:this|the)\s+\w+\s+to\s+be|the\s+inspector\s+found|we\s+were\s+inspected|"
-    r"(?:the|this|our)\s+report\s+(?:gave|judged|found|rated|highlighted))",
-    re.I,
+    r"(?:the|this|our)\s+report\s+(?:gave|judged|found|rated|highlighted))|"
+    # a report section cut from its page: its "Updated" line on top, then prose
+    r"\A\s*Updated\s+[0-3]?\d\s+[A-Za-z]+\s+(?:19|20)\d\d[ \t]*\n\s*\S[^\n]{80,}|"
+    # a Quality Report's summary of one core service: "St Mary's Hospital, Maternity: GOOD"
+    r"^[^\n:,]{3,80},\s*[^\n:]{3,60}:\s*(?-i:OUTSTANDING|GOOD|REQUIRES\s+IMPROVEMENT|INADEQUATE)"
+    r"[ \t]*$",
+    re.I | re.M,
 )
 _GENERIC = re.compile(
     r"\b(?:we\s+will|will\s+be|you\s+can|you\s+will|what\s+to\s+expect|we\s+rate\s+most|"

@@ -1124,3 +1124,26 @@ def test_a_trusts_rating_that_a_level_of_performance_led_to() -> None:
         "at a level which led to a rating of Good.\n"
     )
     assert extract_events(Document.from_text(text)).events[0].overall_rating == "Good"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Updated 3 April 2019\nOak Tree Clinic Ltd is an independent provider of dermatology "
+        "services for adults in Leeds, with one consulting room and a small treatment room.\n",
+        "Riverside Hospital, Maternity and gynaecology: GOOD\n\nWomen received kind care from "
+        "midwives who knew them well.\n",
+    ],
+    ids=["updated-section", "core-service-summary"],
+)
+def test_a_report_section_cut_from_its_page_is_one_event(text: str) -> None:
+    events = extract_events(Document.from_text(text)).events
+    assert [(e.kind, e.date, e.overall_rating) for e in events] == [("inspection", None, None)]
+
+
+def test_a_guidance_page_last_updated_is_still_no_event() -> None:
+    text = (
+        "Page last updated: 3 April 2019\nHow we rate services: we will look at five key "
+        "questions and you can read what each rating means on this page.\n"
+    )
+    assert extract_events(Document.from_text(text)).events == []
