@@ -124,7 +124,7 @@ _PART = re.compile(
     r"services\s+for\s+(?:children|adults|people|older)|community\s+health\s+services|"
     r"mental\s+health\s+(?:services|wards|crisis)|acute\s+wards|long[\s-]stay|forensic|"
     r"inpatient\s+services|specialist\s+community|child\s+and\s+adolescent|"
-    r"dental\s+care|quality\s+statements?|areas?\b|aspects?\b|"
+    r"dental\s+care|quality\s+statements?|areas?\b|aspects?\b|surgical\s+(?:care\s+)?services?|"
     r"(?:two|three|four|five|six|seven|eight|nine|ten|\d+|other|remaining|several|most|"
     r"some)\s+(?:of\s+(?:the|its|our)\s+(?:[\w'’]+\s+)?)?(?:core\s+)?services\b)",
     re.I,
@@ -366,7 +366,12 @@ _WHOLE_WORD = re.compile(
     re.I,
 )
 _CORE_REPORT = re.compile(
-    r"^[ \t]*During\s+an\s+inspection\s+of\s+(?P<x>[^\n]{3,120})$|\bthis\s+core\s+service\b",
+    r"^[ \t]*During\s+an\s+inspection\s+of\s+(?P<x>[^\n]{3,120})$|\bthis\s+core\s+service\b|"
+    # a ratings heading naming a core service: "Ratings - Diagnostic imaging"
+    r"^[ \t]*Ratings?\s*[-–—:]\s*(?P<y>(?:surg(?:ery|ical)|medical\s+care|maternity|gynaecology|"
+    r"critical\s+care|diagnostic(?:\s+imaging)?|outpatients?|urgent\s+and\s+emergency[\w ]*|"
+    r"emergency\s+department|end\s+of\s+life[\w ]*|children\s+and\s+young\s+people|"
+    r"services\s+for\s+children[\w ]*|neonatal[\w ]*|radiology))[ \t]*$",
     re.I | re.M,
 )
 
@@ -446,7 +451,7 @@ def _antecedent(same: str, context: Context | None) -> tuple[Scope, str] | None:
             return "part", f"the ward this report is about: {ward.group('x').strip()}"
         core = _CORE_REPORT.search(context.head)
         if core is not None:
-            x = (core.group("x") or core.group(0)).strip()
+            x = (core.group("x") or core.group("y") or core.group(0)).strip()
             if not re.match(r"(?:a\s+)?part\s+of\b", x, re.I) and not _WHOLE_WORD.match(x):
                 return "part", f"the core service of this report: {x}"
     return None

@@ -61,8 +61,13 @@ _SPECIFIC = re.compile(
     r"during\s+(?:our|the|this)\s+(?:inspection|visit|assessment)|"
     r"(?:inspection|assessment)\s+outcome|date\s+of\s+(?:inspection|assessment)|"
     r"found\s+(?:this|the)\s+\w+\s+to\s+be|the\s+inspector\s+found|we\s+were\s+inspected|"
-    r"(?:the|this|our)\s+report\s+(?:gave|judged|found|rated|highlighted))",
-    re.I,
+    r"(?:the|this|our)\s+report\s+(?:gave|judged|found|rated|highlighted))|"
+    # a report section cut from its page: its "Updated" line on top, then prose
+    r"\A\s*Updated\s+[0-3]?\d\s+[A-Za-z]+\s+(?:19|20)\d\d[ \t]*\n\s*\S[^\n]{80,}|"
+    # a Quality Report's summary of one core service: "St Mary's Hospital, Maternity: GOOD"
+    r"^[^\n:,]{3,80},\s*[^\n:]{3,60}:\s*(?-i:OUTSTANDING|GOOD|REQUIRES\s+IMPROVEMENT|INADEQUATE)"
+    r"[ \t]*$",
+    re.I | re.M,
 )
 _GENERIC = re.compile(
     r"\b(?:we\s+will|will\s+be|you\s+can|you\s+will|what\s+to\s+expect|we\s+rate\s+most|"
@@ -252,6 +257,21 @@ _PART_OPENING = re.compile(
     r"supports?|treats?)\b",
     re.M | re.I,
 )
+#: A core service named at the top of its event's part of the page: a ratings heading ("Ratings -
+#: Diagnostic imaging") or "Our rating of this surgical service went down": the event's ratings
+#: are that core service's, not the location's.
+_CORE_SERVICE = (
+    r"(?:surg(?:ery|ical)|medical(?:\s+care)?|maternity|gynaecology|critical\s+care|diagnostic(?:\s+"
+    r"imaging)?|outpatients?|urgent\s+and\s+emergency(?:\s+care)?|emergency\s+department|end\s+of\s+"
+    r"life(?:\s+care)?|children(?:['’]s|\s+and\s+young\s+people(?:['’]s)?)|services\s+for\s+"
+    r"(?:children|young\s+people)|neonatal|radiology|cardiology|community\s+health)"
+)
+_PART_HEAD = re.compile(
+    rf"^[ \t]*Ratings?\s*[-–—:]\s*{_CORE_SERVICE}\b[^\n]{{0,40}}$|"
+    rf"\b(?:our\s+)?rating\s+(?:of|for)\s+(?:this|the)\s+{_CORE_SERVICE}\s+(?:care\s+)?"
+    r"(?:services?|core\s+service)\b",
+    re.M | re.I,
+)
 #: A desk-based activity the page itself calls an inspection ("During this desk top
 #: inspection"): not a review, whatever it is called elsewhere.
 _CALLED_INSPECTION = re.compile(
@@ -366,12 +386,26 @@ def _clause_dated_before(
     if event_date is None:
         return False
     lo, hi = _clause(passage, at, (_CLAUSE_END,))
+    whens = list(_WHEN_WE_RATED.finditer(passage, lo, at))
+    if whens:
+        when = whens[-1]
+        # "... identified at our inspection in May 2022, when we rated the service as ...": the
+        # time of the phrase the "when" hangs on dates the rating
+        seg = passage.rfind(",", lo, when.start()) + 1 or lo
+        if _dated_before(passage, seg, when.start(), event_date, kind):
+            return True
     if not _dated_before(passage, lo, hi, event_date, kind):
         return False
     a, b = _clause(passage, at, (_CLAUSE_END, _AND_CLAUSE))
     return not _NOW.search(passage, a, b)
 
 
+#: ", when we rated": a rating dated by the phrase just before it.
+_WHEN_WE_RATED = re.compile(
+    r",\s*when\s+(?:we\s+(?:had\s+|have\s+)?|(?:it|the\s+\w+)\s+(?:was|had\s+been)\s+)"
+    r"(?:rated|found|judged|awarded)\b",
+    re.I,
+)
 _OVERALL_WORD = re.compile(r"\boverall\b", re.I)
 #: "we rated this key question as good": the sentences after it may rate it unnamed.
 _THIS_KEY_QUESTION = re.compile(r"\b(?:this|that|the\s+same)\s+key\s+question\b", re.I)
@@ -896,7 +930,12 @@ def _event_from_block(
     ):
         values["kind"] = "review"  # a desk review of the service that awards no rating
     head = block.text[block.start : min(block.end, block.start + 400)]
-    if values["kind"] == "review" or _PART_EVENT.search(head) or _PART_OPENING.search(head):
+    if (
+        values["kind"] == "review"
+        or _PART_EVENT.search(head)
+        or _PART_OPENING.search(head)
+        or _PART_HEAD.search(head)
+    ):
         # a desk review awards no rating; a core service's ratings are not the location's
         for name in ("overall_rating", "previous_rating", "previous_rating_published"):
             values.pop(name, None)

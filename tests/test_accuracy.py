@@ -290,3 +290,50 @@ def test_third_real_set_accuracy_and_checker() -> None:
     for name, score in report.fields.items():
         if score.support:
             assert score.f1 is not None and score.f1 >= 0.95, f"{name}\n{shown}"
+
+
+#: Values gold agrees with on which the checker reports an error on the fourth real set (see
+#: test_fourth_real_set_accuracy_and_checker); filled in from the run, each with its reason.
+REAL4_CHECKER_SHORTFALLS: set[tuple[str, str | None]] = set()
+
+
+def test_fourth_real_set_accuracy_and_checker() -> None:
+    """The fourth blind set of 61 real excerpts (tests/data/real4/README.md): scored blind at
+    micro-F1 0.954, a regression set since the fourth round. The bars sit a little under what
+    the rules reach on it (micro 0.976, every field >= 0.90)."""
+    backend = RulesBackend()
+    records = []
+    real4 = DATA / "real4"
+    golds = load_gold_dir(real4)
+    wrong_checks = []
+    for path in sorted(real4.glob("*.txt")):
+        doc = load_document(path, source=path.name)
+        record = extract_document(doc, backend)
+        for event in record.events:
+            for ev in event.evidence.values():
+                assert ev.holds_in(doc.text), path.name
+        gold = golds[path.name]
+        right = {
+            (i, f)
+            for i, j in align_events(record.events, gold.events)
+            if i is not None and j is not None
+            for f, v in record.events[i].values().items()
+            if v == gold.events[j].model_dump(mode="json")[f]
+        }
+        wrong_checks += [
+            (path.name, x.code, x.field)
+            for x in record.issues
+            if x.severity == "error"
+            and (x.event is None or (x.event, x.field) in right)
+            and (path.name, x.field) not in REAL4_CHECKER_SHORTFALLS
+        ]
+        records.append(record)
+    assert len(wrong_checks) <= 1, wrong_checks
+    report = evaluate(records, golds)
+    shown = format_eval(report, show_mismatches=50)
+    assert report.documents == 61 and not report.missing, shown
+    assert report.gold_events == 66 and report.aligned_events >= 65, shown
+    assert report.micro.f1 is not None and report.micro.f1 >= 0.97, shown
+    for name, score in report.fields.items():
+        if score.support:
+            assert score.f1 is not None and score.f1 >= 0.90, f"{name}\n{shown}"

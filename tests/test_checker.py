@@ -1101,3 +1101,26 @@ def test_a_rating_for_all_five_key_questions_after_overall_is_the_wholes() -> No
     part = "The practice was rated as good for providing effective and caring services."
     got = rating_errors(FIVE, part, "Good", date=D(2016, 3, 2), field="overall_rating")
     assert got and got <= PART_CODES
+
+
+CORE_SERVICE_HEADS = [
+    "3 and 4 May 2021\nDuring a routine inspection\nOur rating of this surgical service went "
+    "down. We rated it as requires improvement because:\n- Staff were rushed.\n",
+    "Riverside Hospital\nReport from 4 June 2024 assessment\nRatings - Diagnostic imaging\n"
+    "Our view of the service\nWe inspected the imaging department.\n\nWe rated the service as "
+    "requires improvement.\n",
+]
+
+
+@pytest.mark.parametrize("text", CORE_SERVICE_HEADS, ids=["surgical", "ratings-heading"])
+def test_a_core_services_rating_named_at_the_top_is_its_own(text: str) -> None:
+    quote = next(
+        q
+        for q in (
+            "We rated it as requires improvement because:",
+            "We rated the service as requires improvement.",
+        )
+        if q in text
+    )
+    got = rating_errors(text, quote, "Requires improvement", date=None)
+    assert got == {"rating_scope"}

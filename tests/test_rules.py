@@ -1085,3 +1085,65 @@ def test_an_adverb_does_not_hide_an_earlier_inspection() -> None:
     event = extract_events(Document.from_text(text)).events[0]
     assert event.overall_rating == "Good"
     assert event.evidence["overall_rating"].quote.startswith("Overall the home remains rated")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "3 and 4 May 2021\nDuring a routine inspection\nOur rating of this medical care service "
+        "improved. We rated it as good because:\n- Staff were kind.\n",
+        "2 March 2020\nDuring a routine inspection\nOur rating of the maternity service stayed "
+        "the same. We rated it as good because:\n- Staff were kind.\n",
+        "Riverside Hospital\nReport from 4 June 2024 assessment\nRatings - Outpatients\n"
+        "Our view of the service\nWe carried out an unannounced inspection of outpatients. We "
+        "rated the service as good.\n",
+    ],
+    ids=["medical-care", "maternity", "ratings-heading"],
+)
+def test_a_core_services_rating_at_the_top_of_its_event_is_not_the_overall(head: str) -> None:
+    event = extract_events(Document.from_text(head)).events[0]
+    assert event.overall_rating is None
+    assert event.previous_rating is None
+
+
+def test_when_we_rated_takes_the_time_of_the_phrase_before_it() -> None:
+    text = (
+        "12 October 2022\nDuring an inspection looking at part of the service\n"
+        "We carried out an announced focused inspection of Elm Clinic on 12 October 2022, to "
+        "check on concerns found at our inspection in March 2021, when we rated the service as "
+        "inadequate overall.\n\nThe service is now rated as good overall.\n"
+    )
+    event = extract_events(Document.from_text(text)).events[0]
+    assert event.overall_rating == "Good"
+    assert event.previous_rating == "Inadequate"
+
+
+def test_a_trusts_rating_that_a_level_of_performance_led_to() -> None:
+    text = (
+        "5 - 8 May 2015\nDuring a routine inspection\nWe found that the trust was performing "
+        "at a level which led to a rating of Good.\n"
+    )
+    assert extract_events(Document.from_text(text)).events[0].overall_rating == "Good"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Updated 3 April 2019\nOak Tree Clinic Ltd is an independent provider of dermatology "
+        "services for adults in Leeds, with one consulting room and a small treatment room.\n",
+        "Riverside Hospital, Maternity and gynaecology: GOOD\n\nWomen received kind care from "
+        "midwives who knew them well.\n",
+    ],
+    ids=["updated-section", "core-service-summary"],
+)
+def test_a_report_section_cut_from_its_page_is_one_event(text: str) -> None:
+    events = extract_events(Document.from_text(text)).events
+    assert [(e.kind, e.date, e.overall_rating) for e in events] == [("inspection", None, None)]
+
+
+def test_a_guidance_page_last_updated_is_still_no_event() -> None:
+    text = (
+        "Page last updated: 3 April 2019\nHow we rate services: we will look at five key "
+        "questions and you can read what each rating means on this page.\n"
+    )
+    assert extract_events(Document.from_text(text)).events == []

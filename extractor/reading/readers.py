@@ -191,6 +191,10 @@ _OVERALL_PATTERNS = [
         rf"\b(?:we|cqc|commission|inspectors?|they)\s+(?:\(cqc\)\s+)?(?:has\s+|have\s+)?rated\s+(?-i:[A-Z])[\w'’&-]*(?:\s+(?-i:[A-Z0-9&(])[\w'’&()-]*){{0,6}}\s+as\s+{_R}",
         re.I,
     ),
+    # "the provider was performing at a level which led to a rating of requires improvement"
+    re.compile(
+        rf"\b(?:led|leads|leading)\s+to\s+(?:an?\s+|the\s+)?(?:overall\s+)?rating\s+of\s+{_R}", re.I
+    ),
     re.compile(rf"\bjudged\s+(?:the\s+)?[\w ]{{1,30}}?\s+to\s+be\s+{_R}\s+overall", re.I),
     re.compile(rf"\b{_R}\s+overall\b", re.I),
 ]
