@@ -471,6 +471,16 @@ _WHITESPACE_RE = re.compile(r"\s+")
 # Elements that hold one line of meaning (a headline, a date): a <br> inside one is a space,
 # so "Inspection carried out on 18<br>November 2019" keeps its date.
 _ONE_LINE_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "time"})
+# Anywhere else a <br> that cuts a date in two ("18<br>November 2019", "November<br>2019") is a
+# space too: a line never ends between a day and its month, or a month and its year.
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_DAY_TAIL_RE = re.compile(r"(?<![\d/.:-])\b[0-3]?\d(?:st|nd|rd|th)?\s*$", re.I)
+_MONTH_TAIL_RE = re.compile(rf"\b{_MONTH}\.?,?\s*$", re.I)
+_MONTH_HEAD_RE = re.compile(rf"\s*{_MONTH}\b", re.I)
+_YEAR_HEAD_RE = re.compile(r"\s*(?:19|20)\d\d\b")
 # Characters a browser does not show: soft hyphen, zero-width space and joiners, word joiner,
 # a BOM inside the text. They are dropped from the visible text (they would split a word).
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
@@ -498,6 +508,7 @@ class _VisibleTextParser(HTMLParser):
         self._pre_depth = 0
         self._one_line_depth = 0
         self._after_pre_tag = False
+        self._date_break: re.Pattern[str] | None = None  # a <br> that may cut a date in two
 
     # -- output ------------------------------------------------------------------------
 
@@ -540,6 +551,7 @@ class _VisibleTextParser(HTMLParser):
                 self._pending = min(self._pending + 1, 2)
 
     def text(self) -> str:
+        self._settle_date_break(None)
         self._flush()
         return "".join(self._out)
 
@@ -563,9 +575,13 @@ class _VisibleTextParser(HTMLParser):
                     self._skip_depth += 1
                 return
         self._after_pre_tag = False
+        if tag in _VOID_TAGS or tag in _PARAGRAPH_TAGS or tag in _LINE_TAGS or tag in _CELL_TAGS:
+            self._settle_date_break(None)  # inline elements leave the pending <br> pending
         if tag in _VOID_TAGS:
             if tag == "br" and self._one_line_depth and not self._pre_depth:
                 self._line.append((" ", False))
+            elif tag == "br" and not self._pre_depth and (head := self._date_cut()) is not None:
+                self._date_break = head  # decided by the text that follows
             elif tag == "br":
                 self._line_break()
             elif tag == "hr":
@@ -587,7 +603,29 @@ class _VisibleTextParser(HTMLParser):
         if tag not in _VOID_TAGS:
             self.handle_endtag(tag)
 
+    def _date_cut(self) -> re.Pattern[str] | None:
+        """Where the line so far ends in a day or a month: what must follow the <br> for it to
+        cut a date in two (a month, or a year)."""
+        line = "".join(text for text, _ in self._line[-4:])
+        if _DAY_TAIL_RE.search(line):
+            return _MONTH_HEAD_RE
+        if _MONTH_TAIL_RE.search(line):
+            return _YEAR_HEAD_RE
+        return None
+
+    def _settle_date_break(self, following: str | None) -> None:
+        """A pending <br>: a space where ``following`` goes on with the date, else a line break."""
+        head, self._date_break = self._date_break, None
+        if head is None:
+            return
+        if following is not None and head.match(following):
+            self._line.append((" ", False))
+        else:
+            self._line_break()
+
     def handle_endtag(self, tag: str) -> None:
+        if tag in _PARAGRAPH_TAGS or tag in _LINE_TAGS or tag in _CELL_TAGS:
+            self._settle_date_break(None)
         if self._skip_tag is not None:
             if tag == self._skip_tag:
                 self._skip_depth -= 1
@@ -607,6 +645,10 @@ class _VisibleTextParser(HTMLParser):
         if self._skip_tag is not None:
             return
         data = _INVISIBLE_RE.sub("", data)
+        if self._date_break is not None:
+            if not data.strip():
+                return  # white space between the <br> and what follows changes nothing
+            self._settle_date_break(data)
         if self._pre_depth == 0:
             self._line.append((data, False))
             return

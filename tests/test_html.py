@@ -126,3 +126,37 @@ def test_html_pages_of_each_era(name: str) -> None:
             assert ev.holds_in(doc.text)
     # the breach of regulation 17 sits oddly with the rating only where the rating is Good
     assert all(i.severity == "warning" for i in record.issues)
+
+
+@pytest.mark.parametrize(
+    ("markup", "text"),
+    [
+        ("<p>Inspection carried out on 18<br>November 2019</p>", "18 November 2019"),
+        ("<p>Inspection carried out on 18<br/><span>Nov</span> 2019</p>", "18 Nov 2019"),
+        ("<div>Review carried out on 9 September<br>\n2021</div>", "9 September 2021"),
+        ("<p>Inspection carried out on 3<br>&shy;March 2020</p>", "3 March 2020"),
+    ],
+)
+def test_a_br_that_cuts_a_date_in_a_paragraph_is_a_space(
+    markup: str, text: str, tmp_path: Path
+) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        f"<html><body>{markup}<p>During a routine inspection</p>"
+        "<p>Inspection carried out on 1 May 2017</p><p>During a routine inspection</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    record = extract_document(load_document(page), RulesBackend())
+    assert text in read_text(page)
+    assert len(record.events) == 2 and all(e.date is not None for e in record.events)
+
+
+@pytest.mark.parametrize(
+    "markup",
+    ["<p>We saw 18<br>people in the lounge</p>", "<p>Room 4<br>Mayfield wing</p>"],
+)
+def test_a_br_between_other_words_still_ends_a_line(markup: str, tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><body>{markup}</body></html>", encoding="utf-8")
+    assert "\n" in read_text(page)
