@@ -135,7 +135,8 @@ def _page_kind(text: str) -> Kind:
 _ACTIVITY = re.compile(
     r"\b(?:date\s+of\s+(?:the\s+)?(?:inspection|assessment|visit)s?(?:\s+visit)?|"
     r"(?:inspection|assessment)s?\s+(?:site\s+visit\s+)?activity\s+(?:started|began|took)|"
-    r"(?:inspection|assessment|visit)s?\s+(?:(?:that|which)\s+)?(?:took\s+place|was\s+(?:carried\s+out|undertaken|"
+    r"(?:inspection|assessment|visit)s?\s+(?:(?:at|of|to)\s+[^.;,\d]{1,60}?\s+)?(?:(?:that|which)\s+)?"
+    r"(?:took\s+place|was\s+(?:carried\s+out|undertaken|"
     r"completed|conducted)|commenced|started|began)|"
     r"(?:assessment|inspection)s?\s+(?:were|was)\s+from|"
     r"we\s+(?:previously\s+|recently\s+|initially\s+|last\s+|also\s+|then\s+|first\s+)?"

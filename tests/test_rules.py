@@ -1147,3 +1147,17 @@ def test_a_guidance_page_last_updated_is_still_no_event() -> None:
         "questions and you can read what each rating means on this page.\n"
     )
     assert extract_events(Document.from_text(text)).events == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The inspection visit at Elm House was undertaken on 26 July 2016 and was announced.",
+        "The inspection of Rose Court Care Home took place on 26 July 2016.",
+        "The visit to the Riverside unit was carried out on 26 July 2016.",
+    ],
+)
+def test_an_activity_sentence_naming_the_place_dates_the_event(sentence: str) -> None:
+    text = f"Inspection summary\n\n{sentence} We spoke with six people.\n"
+    event = extract_events(Document.from_text(text)).events[0]
+    assert event.date == dt.date(2016, 7, 26)
