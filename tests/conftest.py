@@ -51,3 +51,18 @@ def seed_results(tmp_path: Path) -> Path:
 def records_of(path: Path) -> list[Record]:
     """The records of a results file."""
     return [Record.from_json(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the backend sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from conftest import FakeClock
 from pages import long_page
 from stub_server import Fault, StubServer, rules_answer, running_stub
 
@@ -43,21 +44,6 @@ def rules_responder(request: dict[str, Any]) -> dict[str, Any]:
     text = document_in_messages(request["messages"])
     assert text is not None, "every request carries the document"
     return rules_answer(text)
-
-
-class FakeClock:
-    """A monotonic clock that only moves when the backend sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

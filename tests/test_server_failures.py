@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import FakeClock
 from stub_server import Fault, StubServer, rules_answer, running_stub
 
 from extractor.cli import main
@@ -36,19 +37,6 @@ SECRET = "sk-test-0123456789abcdefghijklmnop"
 
 def responder(request: dict[str, Any]) -> dict[str, Any]:
     return rules_answer(document_in_messages(request["messages"]) or "")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture
